@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kcdctl",
+    products: [
+        .executable(name: "kcdctl", targets: ["kcdctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The pure core: manifest, desired state, reconciler, plan and its renderings. No directory I/O.
+        .target(
+            name: "KCDCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // OpenLDAP's C client library, as Debian ships it (libldap2-dev).
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap2-dev"])]
+        ),
+        // The edge to the directory: a safe wrapper over libldap and the Active Directory implementation of
+        // KCDCore's Directory protocol. Every unsafe pointer stays in here.
+        .target(
+            name: "KCDLDAP",
+            dependencies: [
+                "KCDCore", "CLDAP",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kcdctl",
+            dependencies: [
+                "KCDCore", "KCDLDAP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "KCDCoreTests", dependencies: ["KCDCore"]),
+        .testTarget(name: "KCDLDAPTests", dependencies: ["KCDLDAP"]),
+        // Against the Samba AD DC that `make test` starts (Tests/dc/dc-up.sh); they also run the built kcdctl.
+        .testTarget(name: "IntegrationTests", dependencies: ["KCDCore", "KCDLDAP", "kcdctl"]),
+    ]
+)

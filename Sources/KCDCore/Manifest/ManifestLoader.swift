@@ -1,0 +1,274 @@
+import Foundation
+import Yams
+
+/// Reads and checks a manifest. Every problem comes back as a `ManifestError` with the line and column
+/// of the offending node; unknown keys are errors, so a typo never silently falls back to a default.
+public enum ManifestLoader {
+    /// Reads `path` (the core's only I/O). Relative file paths inside the manifest are taken relative
+    /// to the manifest's folder.
+    public static func load(path: String) throws -> Manifest {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? "cannot read it"
+            throw ManifestError(file: path, location: nil, message: "cannot read the manifest: \(reason)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(text, file: path, relativeTo: folder)
+    }
+
+    public static func parse(_ text: String, file: String, relativeTo folder: String? = nil) throws -> Manifest {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ManifestError(yaml: error, file: file)
+        }
+        guard let root else {
+            throw ManifestError(file: file, location: .init(line: 1, column: 1), message: "the manifest is empty")
+        }
+        var reader = Reader(file: file, folder: folder)
+        return try reader.manifest(root)
+    }
+}
+
+extension ManifestError {
+    init(yaml error: YamlError, file: String) {
+        func located(_ mark: Mark, _ problem: String) -> ManifestError {
+            ManifestError(file: file, location: .init(line: mark.line, column: mark.column),
+                          message: "invalid YAML: \(problem)")
+        }
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            self = located(mark, problem)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            self = located(context.mark, "duplicate key \(keys) in one mapping")
+        case let .reader(problem, _, _, _):
+            self.init(file: file, location: nil, message: "invalid YAML: \(problem)")
+        default:
+            self.init(file: file, location: nil, message: "invalid YAML: \(error)")
+        }
+    }
+}
+
+/// Walks the YAML node tree into the manifest model, one checked key at a time.
+private struct Reader {
+    let file: String
+    let folder: String?
+
+    mutating func manifest(_ root: Node) throws -> Manifest {
+        let map = try mapping(root, "the manifest")
+        try checkKeys(map, allowed: ["version", "directory", "clusters"], in: "the manifest")
+        let versionNode = try required(map, "version", in: "the manifest", root)
+        guard let version = versionNode.int, versionNode.scalar != nil else {
+            throw error(versionNode, "version must be a number; this kcdctl reads version \(Manifest.version)")
+        }
+        guard version == Manifest.version else {
+            throw error(versionNode, "unsupported manifest version \(version); this kcdctl reads version \(Manifest.version)")
+        }
+        let directory = try directorySettings(try required(map, "directory", in: "the manifest", root))
+        let clustersNode = try required(map, "clusters", in: "the manifest", root)
+        let clusterNodes = try sequence(clustersNode, "clusters")
+        guard !clusterNodes.isEmpty else { throw error(clustersNode, "clusters is empty: declare at least one cluster") }
+        let clusters = try clusterNodes.map(cluster)
+        try checkAcrossClusters(clusters, clusterNodes)
+        return Manifest(directory: directory, clusters: clusters)
+    }
+
+    // MARK: directory
+
+    func directorySettings(_ node: Node) throws -> DirectorySettings {
+        let map = try mapping(node, "directory")
+        try checkKeys(map, allowed: ["uri", "baseDN", "domain", "tls", "auth"], in: "directory")
+        let uri = try string(map, "uri")
+        if let uri, let n = map["uri"], !(uri.hasPrefix("ldap://") || uri.hasPrefix("ldaps://")) {
+            throw error(n, "directory.uri must start with ldaps:// or ldap:// (got '\(uri)')")
+        }
+        let baseDN = try string(map, "baseDN")
+        if let baseDN, let n = map["baseDN"], !baseDN.contains("=") {
+            throw error(n, "directory.baseDN '\(baseDN)' is not a DN; expected e.g. DC=corp,DC=example,DC=com")
+        }
+        var tls = TLSSettings()
+        if let tlsNode = map["tls"] {
+            let t = try mapping(tlsNode, "directory.tls")
+            try checkKeys(t, allowed: ["caFile", "insecureSkipVerify", "startTLS"], in: "directory.tls")
+            tls.caFile = try string(t, "caFile").map(resolvePath)
+            tls.insecureSkipVerify = try bool(t, "insecureSkipVerify") ?? false
+            tls.startTLS = try bool(t, "startTLS") ?? true
+        }
+        let authNode = try required(map, "auth", in: "directory", node)
+        let a = try mapping(authNode, "directory.auth")
+        if let (key, _) = a.first(where: { $0.key.string?.lowercased().contains("password") == true && $0.key.string != "passwordFile" }) {
+            throw error(key, "a password is never written in the manifest: use auth.passwordFile (a file only its owner can read) or the KCDCTL_BIND_PASSWORD environment variable")
+        }
+        try checkKeys(a, allowed: ["method", "bindDN", "passwordFile"], in: "directory.auth")
+        let method = try oneOf(a, "method", AuthSettings.Method.self) ?? .simple
+        let bindDNNode = try required(a, "bindDN", in: "directory.auth", authNode)
+        let auth = AuthSettings(method: method, bindDN: try nonEmptyString(bindDNNode, "directory.auth.bindDN"),
+                                passwordFile: try string(a, "passwordFile").map(resolvePath))
+        return DirectorySettings(uri: uri, baseDN: baseDN, domain: try string(map, "domain"), tls: tls, auth: auth)
+    }
+
+    func resolvePath(_ path: String) -> String {
+        guard let folder, !path.hasPrefix("/") else { return path }
+        return folder + "/" + path
+    }
+
+    // MARK: clusters
+
+    func cluster(_ node: Node) throws -> Cluster {
+        let map = try mapping(node, "a cluster")
+        let name = try nonEmptyString(try required(map, "name", in: "a cluster", node), "cluster name")
+        let what = "cluster '\(name)'"
+        try checkKeys(map, allowed: ["name", "mode", "services", "nameForms", "hosts", "smbStorage", "extraTargets", "prune"], in: what)
+        guard let mode = try oneOf(map, "mode", DelegationMode.self) else {
+            throw error(node, "\(what) has no mode: write mode: any-protocol (what Hyper-V live migration over WinRM needs) or mode: kerberos-only")
+        }
+
+        var services = Manifest.defaultServices
+        if let n = map["services"] {
+            services = try names(n, "\(what) services", allowEmpty: false) { service in
+                service.contains("/") ? "'\(service)' is a service class, not an SPN: drop everything from the '/'" : nil
+            }
+        }
+        var nameForms = NameForm.allCases
+        if let n = map["nameForms"] {
+            nameForms = try sequence(n, "\(what) nameForms").map { item in
+                guard let s = item.string, let form = NameForm(rawValue: s) else {
+                    throw error(item, "unknown name form '\(item.string ?? "?")' in \(what); expected short or fqdn")
+                }
+                return form
+            }
+            guard !nameForms.isEmpty else { throw error(n, "\(what) nameForms is empty; expected short, fqdn or both") }
+        }
+        let hostsNode = try required(map, "hosts", in: what, node)
+        let hosts = try names(hostsNode, "\(what) hosts", allowEmpty: false, check: Self.computerNameProblem)
+        let smbStorage = try map["smbStorage"].map { try names($0, "\(what) smbStorage", allowEmpty: true, check: Self.computerNameProblem) } ?? []
+        let extraTargets = try map["extraTargets"].map { n in
+            try names(n, "\(what) extraTargets", allowEmpty: true, check: SPN.problem).map(SPN.init)
+        } ?? []
+        let prune = try oneOf(map, "prune", Prune.self) ?? .managed
+        return Cluster(name: name, mode: mode, services: services, nameForms: nameForms, hosts: hosts,
+                       smbStorage: smbStorage, extraTargets: extraTargets, prune: prune, location: location(node))
+    }
+
+    /// Computer names as written in `hosts` and `smbStorage`: the sAMAccountName without its `$`.
+    /// Anything AD itself would reject simply matches no account; only what would break an SPN is refused here.
+    static func computerNameProblem(_ name: String) -> String? {
+        if name.hasSuffix("$") { return "write the computer name without the trailing $: '\(name.dropLast())'" }
+        if name.contains("/") { return "'\(name)' is not a computer name: it contains '/'" }
+        if name.contains(where: { $0.isWhitespace || $0.isNewline }) { return "'\(name)' is not a computer name: it contains white space" }
+        return nil
+    }
+
+    func checkAcrossClusters(_ clusters: [Cluster], _ nodes: [Node]) throws {
+        var clusterNames: [String: Cluster] = [:]
+        for (cluster, node) in zip(clusters, nodes) {
+            if let first = clusterNames[cluster.name.lowercased()] {
+                throw error(node, "cluster name '\(cluster.name)' is used twice (first at line \(first.location.line))")
+            }
+            clusterNames[cluster.name.lowercased()] = cluster
+        }
+        var modeOf: [String: Cluster] = [:]
+        for (cluster, node) in zip(clusters, nodes) {
+            for host in cluster.hosts {
+                if let other = modeOf[host.lowercased()], other.mode != cluster.mode {
+                    let at = hostNode(host, in: node) ?? node
+                    throw error(at, "host \(host) is in cluster '\(other.name)' (mode \(other.mode.rawValue), line \(other.location.line)) and in cluster '\(cluster.name)' (mode \(cluster.mode.rawValue)): a host has one delegation mode")
+                }
+                modeOf[host.lowercased()] = modeOf[host.lowercased()] ?? cluster
+            }
+        }
+    }
+
+    func hostNode(_ host: String, in cluster: Node) -> Node? {
+        cluster.mapping?["hosts"]?.sequence?.first { $0.string?.lowercased() == host.lowercased() }
+    }
+
+    // MARK: typed access with locations
+
+    func names(_ node: Node, _ what: String, allowEmpty: Bool, check: (String) -> String?) throws -> [String] {
+        let items = try sequence(node, what)
+        if items.isEmpty && !allowEmpty { throw error(node, "\(what) is empty") }
+        var seen: [String: Node] = [:]
+        return try items.map { item in
+            let value = try nonEmptyString(item, "an entry of \(what)")
+            if let problem = check(value) { throw error(item, problem) }
+            if let first = seen[value.lowercased()] {
+                throw error(item, "\(value) is listed twice in \(what) (first at line \(location(first).line))")
+            }
+            seen[value.lowercased()] = item
+            return value
+        }
+    }
+
+    func mapping(_ node: Node, _ what: String) throws -> Node.Mapping {
+        guard let map = node.mapping else { throw error(node, "\(what) must be a mapping of keys to values") }
+        return map
+    }
+
+    func sequence(_ node: Node, _ what: String) throws -> [Node] {
+        if isNull(node) { return [] }
+        guard let seq = node.sequence else { throw error(node, "\(what) must be a list, e.g. [A, B]") }
+        return Array(seq)
+    }
+
+    func required(_ map: Node.Mapping, _ key: String, in what: String, _ parent: Node) throws -> Node {
+        guard let node = map[key], !isNull(node) else { throw error(parent, "\(what) has no '\(key)'") }
+        return node
+    }
+
+    func string(_ map: Node.Mapping, _ key: String) throws -> String? {
+        guard let node = map[key], !isNull(node) else { return nil }
+        return try nonEmptyString(node, key)
+    }
+
+    func nonEmptyString(_ node: Node, _ what: String) throws -> String {
+        guard let scalar = node.scalar else { throw error(node, "\(what) must be a single value") }
+        let value = scalar.string.trimmingWhitespace()
+        guard !value.isEmpty else { throw error(node, "\(what) is empty") }
+        return value
+    }
+
+    func bool(_ map: Node.Mapping, _ key: String) throws -> Bool? {
+        guard let node = map[key] else { return nil }
+        guard node.scalar != nil, let b = node.bool else { throw error(node, "\(key) must be true or false") }
+        return b
+    }
+
+    func oneOf<T: RawRepresentable & CaseIterable>(_ map: Node.Mapping, _ key: String, _: T.Type) throws -> T?
+    where T.RawValue == String {
+        guard let node = map[key], !isNull(node) else { return nil }
+        let raw = try nonEmptyString(node, key)
+        guard let value = T(rawValue: raw) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw error(node, "unknown \(key) '\(raw)'; expected one of: \(allowed)")
+        }
+        return value
+    }
+
+    func checkKeys(_ map: Node.Mapping, allowed: [String], in what: String) throws {
+        for (key, _) in map {
+            guard let name = key.string else { throw error(key, "keys in \(what) must be plain words") }
+            if !allowed.contains(name) {
+                let hint = allowed.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
+                throw error(key, "unknown key '\(name)' in \(what)\(hint); expected one of: \(allowed.joined(separator: ", "))")
+            }
+        }
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        node.scalar != nil && node.tag.description == "tag:yaml.org,2002:null"
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        guard let mark = node.mark else { return .init(line: 0, column: 0) }
+        return .init(line: mark.line, column: mark.column)
+    }
+
+    func error(_ node: Node, _ message: String) -> ManifestError {
+        ManifestError(file: file, location: location(node), message: message)
+    }
+}

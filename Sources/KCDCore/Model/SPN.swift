@@ -1,0 +1,62 @@
+/// A service principal name, `serviceclass/host[:port][/servicename]`.
+///
+/// Active Directory compares SPNs case-insensitively, and so does this type: `CIFS/hv02` equals `cifs/HV02`,
+/// and a `Set<SPN>` holds one of them. `value` keeps the spelling it was made with, because a value-level
+/// LDAP delete must name the stored string exactly.
+public struct SPN: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let value: String
+    /// The comparison key: `value` lowercased.
+    public let key: String
+
+    public init(_ value: String) {
+        self.value = value
+        self.key = value.lowercased()
+    }
+
+    public init(service: String, host: String) {
+        self.init("\(service)/\(host)")
+    }
+
+    /// Everything before the first `/`, e.g. `cifs` or `Microsoft Virtual System Migration Service`.
+    public var serviceClass: Substring {
+        value.prefix { $0 != "/" }
+    }
+
+    /// The host part: after the first `/`, up to a `:port` or a second `/`.
+    public var host: Substring {
+        guard let slash = value.firstIndex(of: "/") else { return "" }
+        return value[value.index(after: slash)...].prefix { $0 != "/" && $0 != ":" }
+    }
+
+    /// The same SPN under another service class, e.g. `cifs/HV02` → `HOST/HV02`.
+    public func replacingServiceClass(with serviceClass: String) -> SPN {
+        SPN(serviceClass + value.dropFirst(self.serviceClass.count))
+    }
+
+    /// Why `value` is not a usable SPN, or nil when it is.
+    public static func problem(with value: String) -> String? {
+        let spn = SPN(value)
+        if spn.serviceClass.isEmpty || !value.contains("/") {
+            return "'\(value)' is not an SPN: expected serviceclass/host, e.g. http/web01.corp.example.com"
+        }
+        if spn.host.isEmpty { return "'\(value)' has no host after the service class" }
+        if value.contains(where: { $0.isNewline || $0 == "\t" }) || value != value.trimmingWhitespace() {
+            return "'\(value)' has leading, trailing or control whitespace"
+        }
+        return nil
+    }
+
+    public static func == (lhs: SPN, rhs: SPN) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    public static func < (lhs: SPN, rhs: SPN) -> Bool { lhs.key < rhs.key }
+    public var description: String { value }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

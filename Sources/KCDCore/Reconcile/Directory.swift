@@ -1,0 +1,64 @@
+/// A computer object as the directory holds it: the attributes kcdctl reads.
+public struct ObservedComputer: Sendable, Equatable {
+    /// The computer name: `sAMAccountName` without its `$`.
+    public var name: String
+    public var dn: String
+    public var dnsHostName: String?
+    public var userAccountControl: UserAccountControl
+    /// `msDS-AllowedToDelegateTo`, exactly as stored.
+    public var allowedToDelegateTo: [String]
+    public var servicePrincipalNames: [String]
+    /// Bumped by every write to the object.
+    public var usnChanged: String?
+
+    public init(name: String, dn: String, dnsHostName: String? = nil, userAccountControl: UserAccountControl,
+                allowedToDelegateTo: [String] = [], servicePrincipalNames: [String] = [], usnChanged: String? = nil) {
+        self.name = name
+        self.dn = dn
+        self.dnsHostName = dnsHostName
+        self.userAccountControl = userAccountControl
+        self.allowedToDelegateTo = allowedToDelegateTo
+        self.servicePrincipalNames = servicePrincipalNames
+        self.usnChanged = usnChanged
+    }
+}
+
+/// The forest's `sPNMappings`: service classes that an account's `HOST/` SPN stands for
+/// (`host=alerter,…,cifs,…`). A KDC finds `cifs/X` on the account that registers `HOST/X`.
+public struct SPNMappings: Sendable, Equatable {
+    /// alias service class (lowercased) → the class it maps to (lowercased), e.g. `cifs` → `host`.
+    public var aliases: [String: String]
+
+    public init(aliases: [String: String] = [:]) { self.aliases = aliases }
+
+    /// From the attribute's values, each `target=alias1,alias2,…`.
+    public init(values: [String]) {
+        var aliases: [String: String] = [:]
+        for value in values {
+            let parts = value.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let target = parts[0].trimmingWhitespace().lowercased()
+            for alias in parts[1].split(separator: ",") {
+                aliases[alias.trimmingWhitespace().lowercased()] = target
+            }
+        }
+        self.aliases = aliases
+    }
+
+    /// Whether `spn` is served by an account that registers `registered`.
+    public func isSatisfied(_ spn: SPN, by registered: Set<SPN>) -> Bool {
+        if registered.contains(spn) { return true }
+        guard let target = aliases[spn.serviceClass.lowercased()] else { return false }
+        return registered.contains(spn.replacingServiceClass(with: target))
+    }
+}
+
+/// Where the observed state comes from and changes go to: Active Directory over LDAP in production.
+/// Implementations read in batches and apply one host's change as one atomic request.
+public protocol Directory {
+    /// The computer objects with these names (sAMAccountName without `$`); names with no object are absent.
+    func computers(named names: [String]) throws -> [ObservedComputer]
+    func spnMappings() throws -> SPNMappings
+    /// All of the change or none of it: one request whose value-level operations double as preconditions.
+    func apply(_ change: HostChange) throws
+}

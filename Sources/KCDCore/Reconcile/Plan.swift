@@ -1,0 +1,88 @@
+/// The minimal change that makes the directory match the manifest: per host, the values to add,
+/// the values to remove and the userAccountControl swap. Hosts already right get no entry in `changes`.
+public struct Plan: Sendable, Equatable {
+    /// Sorted by host name.
+    public var changes: [HostChange]
+    /// Managed hosts that already match, sorted.
+    public var unchanged: [String]
+    public var warnings: [PlanWarning]
+
+    public init(changes: [HostChange], unchanged: [String], warnings: [PlanWarning]) {
+        self.changes = changes
+        self.unchanged = unchanged
+        self.warnings = warnings
+    }
+
+    public var isEmpty: Bool { changes.isEmpty }
+
+    public var summary: Summary {
+        Summary(
+            hostsToChange: changes.count,
+            hostsUnchanged: unchanged.count,
+            valuesToAdd: changes.reduce(0) { $0 + $1.add.count },
+            valuesToRemove: changes.reduce(0) { $0 + $1.remove.count },
+            userAccountControlChanges: changes.filter { $0.userAccountControl != nil }.count,
+            securityFixes: changes.filter(\.removesUnconstrainedDelegation).count,
+            warnings: warnings.count
+        )
+    }
+
+    public struct Summary: Sendable, Equatable, Codable {
+        public var hostsToChange: Int
+        public var hostsUnchanged: Int
+        public var valuesToAdd: Int
+        public var valuesToRemove: Int
+        public var userAccountControlChanges: Int
+        public var securityFixes: Int
+        public var warnings: Int
+    }
+}
+
+public struct HostChange: Sendable, Equatable {
+    public var host: String
+    public var dn: String
+    public var mode: DelegationMode
+    /// Values of `msDS-AllowedToDelegateTo` to add, sorted.
+    public var add: [SPN]
+    /// Values to remove, spelled exactly as stored, sorted.
+    public var remove: [SPN]
+    public var userAccountControl: UserAccountControlChange?
+
+    public init(host: String, dn: String, mode: DelegationMode, add: [SPN], remove: [SPN],
+                userAccountControl: UserAccountControlChange?) {
+        self.host = host
+        self.dn = dn
+        self.mode = mode
+        self.add = add
+        self.remove = remove
+        self.userAccountControl = userAccountControl
+    }
+
+    /// The host had unconstrained delegation (0x80000) and loses it: a security fix, called out in review.
+    public var removesUnconstrainedDelegation: Bool {
+        guard let uac = userAccountControl else { return false }
+        return uac.from.contains(.trustedForDelegation) && !uac.to.contains(.trustedForDelegation)
+    }
+}
+
+/// A compare-and-swap of `userAccountControl`: applied as delete-old + add-new in one request.
+public struct UserAccountControlChange: Sendable, Equatable {
+    public var from: UserAccountControl
+    public var to: UserAccountControl
+    public init(from: UserAccountControl, to: UserAccountControl) {
+        self.from = from
+        self.to = to
+    }
+    public var added: UserAccountControl { to.subtracting(from) }
+    public var removed: UserAccountControl { from.subtracting(to) }
+}
+
+/// Something a reviewer should know that does not stop the plan, e.g. a target SPN no account registers.
+public struct PlanWarning: Sendable, Equatable, Hashable {
+    public var subject: String
+    public var message: String
+    public init(subject: String, message: String) {
+        self.subject = subject
+        self.message = message
+    }
+}

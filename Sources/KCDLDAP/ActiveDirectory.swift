@@ -1,0 +1,91 @@
+import KCDCore
+import Logging
+
+/// Active Directory (or a Samba AD DC) as KCDCore's `Directory`: computers read by name in batches of
+/// OR-filtered paged searches; each host's change written as one modify request.
+public final class ActiveDirectory: Directory {
+    public static let attributes = [
+        "sAMAccountName", "dNSHostName", "userAccountControl", "msDS-AllowedToDelegateTo",
+        "servicePrincipalName", "uSNChanged",
+    ]
+
+    public let connection: LDAPConnection
+    public let baseDN: String
+    /// Names per search filter.
+    public let batchSize: Int
+    /// Entries per page of the paged results control (AD's MaxPageSize is 1000).
+    public let pageSize: Int
+    /// Searches for computer objects sent (each page counts).
+    public private(set) var computerSearches = 0
+
+    public init(connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000) {
+        self.connection = connection
+        self.baseDN = baseDN
+        self.batchSize = batchSize
+        self.pageSize = pageSize
+    }
+
+    public func computers(named names: [String]) throws -> [ObservedComputer] {
+        var found: [ObservedComputer] = []
+        var start = names.startIndex
+        while start < names.endIndex {
+            let batch = names[start..<min(start + batchSize, names.endIndex)]
+            start = batch.endIndex
+            let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf("sAMAccountName", batch.map { $0 + "$" })))"
+            let before = connection.counters.searchRequests
+            let entries = try connection.search(base: baseDN, scope: .subtree, filter: filter,
+                                                attributes: Self.attributes, pageSize: pageSize)
+            computerSearches += connection.counters.searchRequests - before
+            found += entries.compactMap(Self.computer)
+        }
+        return found
+    }
+
+    static func computer(_ entry: LDAPEntry) -> ObservedComputer? {
+        guard let account = entry["sAMAccountName"].first else { return nil }
+        let name = account.hasSuffix("$") ? String(account.dropLast()) : account
+        return ObservedComputer(
+            name: name, dn: entry.dn, dnsHostName: entry["dNSHostName"].first,
+            userAccountControl: entry["userAccountControl"].first.flatMap(UserAccountControl.init(ldapValue:)) ?? [],
+            allowedToDelegateTo: entry["msDS-AllowedToDelegateTo"],
+            servicePrincipalNames: entry["servicePrincipalName"], usnChanged: entry["uSNChanged"].first)
+    }
+
+    /// The forest's sPNMappings, from the Directory Service object of the configuration partition.
+    public func spnMappings() throws -> SPNMappings {
+        let rootDSE = try connection.search(base: "", scope: .base, filter: "(objectClass=*)",
+                                            attributes: ["configurationNamingContext"])
+        guard let configuration = rootDSE.first?["configurationNamingContext"].first else { return SPNMappings() }
+        do {
+            let entries = try connection.search(
+                base: "CN=Directory Service,CN=Windows NT,CN=Services,\(configuration)", scope: .base,
+                filter: "(objectClass=*)", attributes: ["sPNMappings"])
+            return SPNMappings(values: entries.first?["sPNMappings"] ?? [])
+        } catch let error as LDAPError where error.code == LDAP_NO_SUCH_OBJECT_CODE {
+            return SPNMappings()
+        }
+    }
+
+    /// One modify: value-level delete and add of msDS-AllowedToDelegateTo, and userAccountControl as
+    /// delete-old + add-new. Should anything differ from what the plan saw, the server refuses all of it.
+    public func apply(_ change: HostChange) throws {
+        try connection.modify(dn: change.dn, Self.modifications(change))
+    }
+
+    public static func modifications(_ change: HostChange) -> [LDAPModification] {
+        var mods: [LDAPModification] = []
+        if !change.remove.isEmpty {
+            mods.append(.init(.delete, "msDS-AllowedToDelegateTo", change.remove.map(\.value)))
+        }
+        if !change.add.isEmpty {
+            mods.append(.init(.add, "msDS-AllowedToDelegateTo", change.add.map(\.value)))
+        }
+        if let uac = change.userAccountControl {
+            mods.append(.init(.delete, "userAccountControl", [uac.from.ldapValue]))
+            mods.append(.init(.add, "userAccountControl", [uac.to.ldapValue]))
+        }
+        return mods
+    }
+}
+
+let LDAP_NO_SUCH_OBJECT_CODE: Int32 = 32
