@@ -1,1 +1,18 @@
-@main struct K { static func main() {} }
+import ArgumentParser
+import KCDCore
+
+@main
+struct Kcdctl: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "kcdctl",
+        abstract: "Keeps Kerberos constrained delegation of Hyper-V hosts in Active Directory as a manifest declares it.",
+        discussion: """
+            Exit codes: 0 success (no changes / in sync), 1 error or invalid input, 2 changes pending \
+            (plan --detailed-exitcode) or drift (drift).
+            """,
+        version: version,
+        subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self]
+    )
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import KCDCore
+
+struct ManifestOption: ParsableArguments {
+    @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest (YAML).", valueName: "FILE"))
+    var file: String
+}
+
+struct DirectoryOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Directory URI, overriding directory.uri (env KCDCTL_URI).", valueName: "URI"))
+    var uri: String?
+
+    @Option(name: .customLong("base-dn"), help: ArgumentHelp("Search base, overriding directory.baseDN (env KCDCTL_BASE_DN).", valueName: "DN"))
+    var baseDN: String?
+
+    @Option(help: ArgumentHelp("Seconds allowed for connecting and for each LDAP operation.", valueName: "SECONDS"))
+    var timeout: Double = 30
+
+    @Flag(name: .shortAndLong, help: "Show the LDAP operations on stderr (never a secret).")
+    var verbose = false
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Commands report their own errors: one line on stderr, then exit 1. No stack traces, no `error 1`.
+protocol KcdctlCommand: ParsableCommand {
+    /// Returns the exit status.
+    func execute() throws -> Int32
+}
+
+extension KcdctlCommand {
+    func run() throws {
+        let status: Int32
+        do {
+            status = try execute()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Terminal.error(error)
+            throw ExitCode.failure
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
