@@ -1,0 +1,46 @@
+# kcdctl: two commands do all set-up on a fresh Debian machine (as root):
+#   make demo   builds kcdctl, starts a throwaway Samba AD DC with HV01-HV04 and runs the whole loop
+#   make test   builds, starts the test DC, runs unit and integration tests, stops the DC
+export PATH := /opt/swift/usr/bin:$(PATH)
+SWIFT ?= swift
+export KCDCTL_DC_DIR ?= /tmp/kcdctl-dc
+KCDCTL = .build/debug/kcdctl
+EXAMPLE = config/examples/hyperv-lab.yaml
+DC = Tests/dc
+
+.PHONY: all deps build test demo dc-up dc-down clean
+
+all: build
+
+# What building needs from Debian: OpenLDAP's client library and headers, pkg-config.
+# (The DC's own packages are installed by $(DC)/dc-up.sh.)
+deps:
+	@missing=""; for p in libldap2-dev pkg-config; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	@$(DC)/run-with-dc.sh env KCDCTL_REQUIRE_DC=1 $(SWIFT) test --skip-build
+
+demo: build
+	$(DC)/dc-up.sh HV01 HV02 HV03 HV04
+	@echo; echo "== kcdctl validate"; $(KCDCTL) validate -f $(EXAMPLE)
+	@echo; echo "== kcdctl plan"; $(KCDCTL) plan -f $(EXAMPLE)
+	@echo; echo "== kcdctl apply --auto-approve"; $(KCDCTL) apply -f $(EXAMPLE) --auto-approve
+	@echo; echo "== kcdctl plan (again: nothing left to do)"; $(KCDCTL) plan -f $(EXAMPLE) --detailed-exitcode
+	@echo; echo "== kcdctl drift"; $(KCDCTL) drift -f $(EXAMPLE)
+	@echo; echo "The lab DC is still running: try '$(KCDCTL) show -f $(EXAMPLE) HV01'; 'make dc-down' stops it."
+
+dc-up:
+	$(DC)/dc-up.sh HV01 HV02 HV03 HV04
+
+dc-down:
+	$(DC)/dc-down.sh
+
+clean:
+	rm -rf .build

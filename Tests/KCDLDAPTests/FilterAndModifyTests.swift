@@ -1,0 +1,47 @@
+import KCDCore
+import Testing
+@testable import KCDLDAP
+
+@Suite struct Filters {
+    @Test(arguments: [
+        ("HV01", "HV01"),
+        ("HV01)(cn=*", "HV01\\29\\28cn=\\2a"),
+        ("a\\b", "a\\5cb"),
+        ("x\0y", "x\\00y"),
+        ("*", "\\2a"),
+    ])
+    func rfc4515Escaping(raw: String, escaped: String) {
+        #expect(LDAPFilter.escape(raw) == escaped)
+    }
+
+    @Test func orFilter() {
+        #expect(LDAPFilter.anyOf("sAMAccountName", ["A$"]) == "(sAMAccountName=A$)")
+        #expect(LDAPFilter.anyOf("sAMAccountName", ["A$", "B)$"]) == "(|(sAMAccountName=A$)(sAMAccountName=B\\29$))")
+    }
+}
+
+@Suite struct Modifications {
+    @Test func oneRequestDeletesThenAddsAndSwapsUserAccountControl() {
+        let change = HostChange(
+            host: "HV01", dn: "CN=HV01,DC=x", mode: .anyProtocol, add: [SPN("cifs/HV02")], remove: [SPN("CIFS/HV05")],
+            userAccountControl: .init(from: [.workstationTrustAccount], to: [.workstationTrustAccount, .trustedToAuthForDelegation]))
+        #expect(ActiveDirectory.modifications(change) == [
+            LDAPModification(.delete, "msDS-AllowedToDelegateTo", ["CIFS/HV05"]),
+            LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"]),
+            LDAPModification(.delete, "userAccountControl", ["4096"]),
+            LDAPModification(.add, "userAccountControl", ["16781312"]),
+        ])
+    }
+
+    @Test func nothingButWhatChanges() {
+        let change = HostChange(host: "HV01", dn: "CN=HV01,DC=x", mode: .anyProtocol, add: [SPN("cifs/HV02")], remove: [],
+                                userAccountControl: nil)
+        #expect(ActiveDirectory.modifications(change) == [LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"])])
+    }
+
+    @Test func errorsNameTheCodeAndTheServersMessage() {
+        let e = LDAPError(code: 50, operation: "modify", dn: "CN=HV01,DC=x", diagnostic: "00002098: SecErr")
+        #expect(e.description.hasPrefix("LDAP modify of CN=HV01,DC=x failed: 50 insufficientAccessRights (Insufficient access): 00002098: SecErr. "))
+        #expect(e.description.contains("SeEnableDelegationPrivilege"))
+    }
+}
