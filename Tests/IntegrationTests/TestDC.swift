@@ -1,0 +1,182 @@
+import Foundation
+import KCDCore
+import KCDLDAP
+import Logging
+import Testing
+
+/// The Samba AD DC that `make test` starts (Tests/dc/dc-up.sh), found through the env file it writes.
+/// Tests create their own uniquely named computers in it, so they share one domain without stepping
+/// on each other.
+struct TestDC: Sendable {
+    let uri: String
+    let baseDN: String
+    let domain: String
+    let bindDN: String
+    let passwordFile: String
+    let caFile: String
+    let folder: String
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let dcFolder = ProcessInfo.processInfo.environment["KCDCTL_DC_DIR"] ?? "/tmp/kcdctl-dc"
+    static let required = ProcessInfo.processInfo.environment["KCDCTL_REQUIRE_DC"] == "1"
+
+    /// Nil, with a loud line on stderr, when no DC answers.
+    static let shared: TestDC? = {
+        let dc = load()
+        if dc == nil {
+            let banner = String(repeating: "!", count: 78)
+            FileHandle.standardError.write(Data("""
+                \(banner)
+                !! NO TEST DOMAIN CONTROLLER: the integration tests against Samba AD are SKIPPED.
+                !! `make test` starts one (Tests/dc/dc-up.sh); found nothing usable in \(dcFolder).
+                \(banner)
+
+                """.utf8))
+        }
+        return dc
+    }()
+
+    static var isAvailable: Bool { shared != nil }
+
+    static func load() -> TestDC? {
+        guard let text = try? String(contentsOfFile: dcFolder + "/env", encoding: .utf8) else { return nil }
+        var env: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let kv = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { env[kv[0]] = kv[1] }
+        }
+        guard let uri = env["KCDCTL_TEST_URI"], let baseDN = env["KCDCTL_TEST_BASE_DN"], let domain = env["KCDCTL_TEST_DOMAIN"],
+              let bindDN = env["KCDCTL_TEST_BIND_DN"], let passwordFile = env["KCDCTL_TEST_PASSWORD_FILE"],
+              let caFile = env["KCDCTL_TEST_CA_FILE"] else { return nil }
+        let dc = TestDC(uri: uri, baseDN: baseDN, domain: domain, bindDN: bindDN, passwordFile: passwordFile,
+                        caFile: caFile, folder: dcFolder)
+        return (try? dc.connect()) == nil ? nil : dc
+    }
+
+    /// A bound connection as the test service account.
+    func connect() throws -> LDAPConnection {
+        let connection = try LDAPConnection(uri: uri, tls: .init(caFile: caFile), timeout: 10, logger: Logger(label: "test"))
+        try connection.bindSimple(dn: bindDN, password: try Secret(contentsOfFile: passwordFile))
+        return connection
+    }
+
+    func directory(batchSize: Int = 256) throws -> ActiveDirectory {
+        ActiveDirectory(connection: try connect(), baseDN: baseDN, batchSize: batchSize)
+    }
+
+    func dn(_ name: String) -> String { "CN=\(name),CN=Computers,\(baseDN)" }
+
+    /// Computer accounts like Hyper-V hosts (HOST/ and Migration Service SPNs, dNSHostName), in one LDAP add.
+    func addComputers(_ names: [String]) throws {
+        let r = try run([TestDC.packageRoot + "/Tests/dc/add-computers.sh"] + names)
+        guard r.status == 0 else { throw TestFailure("add-computers failed: \(r.stderr)") }
+    }
+
+    /// Changes made behind kcdctl's back, as an administrator would with ldapmodify.
+    func ldapModify(_ ldif: String) throws {
+        let file = NSTemporaryDirectory() + "kcdctl-test-\(UUID().uuidString).ldif"
+        try ldif.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try run(["ldapmodify", "-x", "-H", uri, "-D", bindDN, "-y", passwordFile, "-f", file],
+                        environment: ["LDAPTLS_CACERT": caFile])
+        guard r.status == 0 else { throw TestFailure("ldapmodify failed: \(r.stderr)") }
+    }
+
+    func setUserAccountControl(_ name: String, _ uac: UserAccountControl) throws {
+        try ldapModify("dn: \(dn(name))\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: \(uac.ldapValue)\n")
+    }
+
+    func addValues(_ name: String, _ values: [String]) throws {
+        try ldapModify("dn: \(dn(name))\nchangetype: modify\nadd: msDS-AllowedToDelegateTo\n"
+            + values.map { "msDS-AllowedToDelegateTo: \($0)\n" }.joined())
+    }
+
+    /// The computers as the directory has them now, by name.
+    func read(_ names: [String]) throws -> [String: ObservedComputer] {
+        let found = try directory().computers(named: names)
+        return Dictionary(uniqueKeysWithValues: found.map { ($0.name, $0) })
+    }
+
+    /// A manifest for this DC with the given `clusters:` entries (YAML, indented by two).
+    func manifest(_ clusters: String, extraDirectory: String = "") throws -> String {
+        let file = NSTemporaryDirectory() + "kcdctl-test-\(UUID().uuidString).yaml"
+        try """
+            version: 1
+            directory:
+              uri: \(uri)
+              baseDN: \(baseDN)
+              tls: { caFile: \(caFile) }
+              auth:
+                bindDN: \(bindDN)
+                passwordFile: \(passwordFile)
+            \(extraDirectory)clusters:
+            \(clusters)
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// One cluster, with the defaults unless told.
+    func manifest(hosts: [String], mode: DelegationMode = .anyProtocol, more: String = "") throws -> String {
+        try manifest("""
+              - name: c
+                mode: \(mode.rawValue)
+                hosts: [\(hosts.joined(separator: ", "))]
+            \(more)
+            """)
+    }
+
+    /// Names no other test uses: a short random prefix and the suffixes given.
+    static func names(_ suffixes: String...) -> [String] {
+        let prefix = "k" + String(UInt32.random(in: 0..<0xFFFFFF), radix: 16)
+        return suffixes.map { prefix + $0 }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program with stdin not a terminal; output goes through files, so size does not matter.
+func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = []) throws -> RunResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
+    process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
+    var env = ProcessInfo.processInfo.environment
+    for key in removing { env[key] = nil }
+    env.merge(environment) { $1 }
+    env["KCDCTL_DC_DIR"] = TestDC.dcFolder
+    process.environment = env
+    let out = NSTemporaryDirectory() + "kcdctl-out-\(UUID().uuidString)"
+    let err = out + ".err"
+    FileManager.default.createFile(atPath: out, contents: nil)
+    FileManager.default.createFile(atPath: err, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: out)
+        try? FileManager.default.removeItem(atPath: err)
+    }
+    process.standardOutput = FileHandle(forWritingAtPath: out)
+    process.standardError = FileHandle(forWritingAtPath: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return RunResult(status: process.terminationStatus,
+                     stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                     stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+}
+
+/// The built kcdctl (`make test` builds it first), without any password in its environment.
+func kcdctl(_ arguments: String..., environment: [String: String] = [:]) throws -> RunResult {
+    let binary = ProcessInfo.processInfo.environment["KCDCTL_BIN"] ?? TestDC.packageRoot + "/.build/debug/kcdctl"
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        throw TestFailure("no kcdctl binary at \(binary): run `swift build` first (make test does)")
+    }
+    return try run([binary] + arguments, environment: environment, removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN"])
+}
