@@ -186,6 +186,22 @@ struct ApplyAgainstSamba {
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
+    @Test func onATerminalApplyAsksAndOnlyYesWrites() throws {
+        let hosts = TestDC.names("a", "b")
+        try dc.addComputers(hosts)
+        let manifest = try dc.manifest(hosts: hosts)
+        let before = try dc.read(hosts).mapValues(\.usnChanged)
+        let declined = try kcdctlOnATerminal(["apply", "-f", manifest], answer: "y")
+        #expect(declined.status == 1)
+        #expect(declined.stdout.contains("Only 'yes' is accepted:"))
+        #expect(declined.stdout.contains("apply cancelled; nothing was written."))
+        #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
+
+        let accepted = try kcdctlOnATerminal(["apply", "-f", manifest], answer: "yes")
+        #expect(accepted.status == 0, "\(accepted.stdout)")
+        #expect(accepted.stdout.contains("Converged"))
+    }
+
     @Test func unregisteredTargetsAreWarnedAboutAndCifsIsFoundThroughHOST() throws {
         let hosts = TestDC.names("a", "b", "fs")
         try dc.addComputers(hosts)

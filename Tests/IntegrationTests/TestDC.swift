@@ -144,8 +144,8 @@ struct RunResult {
     var stderr: String
 }
 
-/// Runs a program with stdin not a terminal; output goes through files, so size does not matter.
-func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = []) throws -> RunResult {
+/// Runs a program with stdin not a terminal (`input`, or nothing); output goes through files, so size does not matter.
+func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil) throws -> RunResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
     process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
@@ -164,8 +164,13 @@ func run(_ arguments: [String], environment: [String: String] = [:], removing: [
     }
     process.standardOutput = FileHandle(forWritingAtPath: out)
     process.standardError = FileHandle(forWritingAtPath: err)
-    process.standardInput = FileHandle.nullDevice
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
     process.waitUntilExit()
     return RunResult(status: process.terminationStatus,
                      stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
@@ -174,9 +179,19 @@ func run(_ arguments: [String], environment: [String: String] = [:], removing: [
 
 /// The built kcdctl (`make test` builds it first), without any password in its environment.
 func kcdctl(_ arguments: String..., environment: [String: String] = [:]) throws -> RunResult {
+    try run([try kcdctlBinary()] + arguments, environment: environment, removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN"])
+}
+
+/// The built kcdctl on a terminal (util-linux `script` gives it one), answering its prompt with `answer`.
+func kcdctlOnATerminal(_ arguments: [String], answer: String) throws -> RunResult {
+    let command = ([try kcdctlBinary()] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    return try run(["script", "-qec", command, "/dev/null"], removing: ["KCDCTL_BIND_PASSWORD"], input: answer + "\n")
+}
+
+func kcdctlBinary() throws -> String {
     let binary = ProcessInfo.processInfo.environment["KCDCTL_BIN"] ?? TestDC.packageRoot + "/.build/debug/kcdctl"
     guard FileManager.default.isExecutableFile(atPath: binary) else {
         throw TestFailure("no kcdctl binary at \(binary): run `swift build` first (make test does)")
     }
-    return try run([binary] + arguments, environment: environment, removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN"])
+    return binary
 }
