@@ -12,10 +12,11 @@ DC = Tests/dc
 
 all: build
 
-# What building needs from Debian: OpenLDAP's client library and headers, pkg-config.
+# What building needs from Debian: the OpenLDAP, Cyrus SASL and MIT Kerberos client libraries and
+# headers, the SASL GSSAPI plugin (for gssapi binds at run time), pkg-config.
 # (The DC's own packages are installed by $(DC)/dc-up.sh.)
 deps:
-	@missing=""; for p in libldap2-dev pkg-config; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in libldap2-dev libsasl2-dev libkrb5-dev libsasl2-modules-gssapi-mit pkg-config; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi

@@ -21,14 +21,20 @@ let package = Package(
         .systemLibrary(
             name: "CLDAP",
             pkgConfig: "ldap",
-            providers: [.apt(["libldap2-dev"])]
+            providers: [.apt(["libldap2-dev", "libsasl2-dev"])]
+        ),
+        // MIT Kerberos and its GSSAPI (libkrb5-dev), for credentials from a keytab.
+        .systemLibrary(
+            name: "CKrb5",
+            pkgConfig: "krb5-gssapi",
+            providers: [.apt(["libkrb5-dev"])]
         ),
         // The edge to the directory: a safe wrapper over libldap and the Active Directory implementation of
         // KCDCore's Directory protocol. Every unsafe pointer stays in here.
         .target(
             name: "KCDLDAP",
             dependencies: [
-                "KCDCore", "CLDAP",
+                "KCDCore", "CLDAP", "CKrb5",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -34,9 +34,23 @@ public final class LDAPConnection {
     public private(set) var counters = Counters()
     /// Whether the connection is encrypted (ldaps:// or StartTLS done).
     public let isEncrypted: Bool
+    /// How the connection is protected and who is bound, for `whoami` and `--verbose`.
+    public private(set) var security: Security
+    private let tls: TLS
     private let ld: OpaquePointer
     private let logger: Logger
     private var timeout: timeval
+
+    public struct Security: Sendable, Equatable {
+        /// `TLS (ldaps://)`, `StartTLS` or `none`.
+        public var transport: String
+        /// Whether the server's certificate and name were checked; nil without TLS.
+        public var certificateVerified: Bool?
+        /// `simple` or `GSSAPI`; nil before a bind.
+        public var bindMethod: String?
+        /// The SASL security strength factor negotiated by a GSSAPI bind (0: none).
+        public var ssf: Int?
+    }
 
     /// Prepares the handle and, for `ldap://` with `tls.startTLS`, upgrades to TLS at once.
     /// - Parameter timeout: bounds connecting and every operation, in seconds.
@@ -52,6 +66,10 @@ public final class LDAPConnection {
         self.timeout = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         let isLDAPS = uri.lowercased().hasPrefix("ldaps://")
         self.isEncrypted = isLDAPS || tls.startTLS
+        self.tls = tls
+        self.security = Security(
+            transport: isLDAPS ? "TLS (ldaps://)" : tls.startTLS ? "StartTLS" : "none",
+            certificateVerified: isLDAPS || tls.startTLS ? tls.verify : nil)
 
         var version = LDAP_VERSION3
         try setOption(LDAP_OPT_PROTOCOL_VERSION, &version, "protocol version")
@@ -73,7 +91,7 @@ public final class LDAPConnection {
         if !isLDAPS && tls.startTLS {
             logger.debug("LDAP StartTLS", metadata: ["uri": "\(uri)"])
             let rc = ldap_start_tls_s(ld, nil, nil)
-            guard rc == LDAP_SUCCESS else { throw error(rc, "StartTLS to \(uri)") }
+            guard rc == LDAP_SUCCESS else { throw tlsAware(error(rc, "StartTLS to \(uri)")) }
         }
     }
 
@@ -98,7 +116,53 @@ public final class LDAPConnection {
                 bv_val: UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)))
             return ldap_sasl_bind_s(ld, dn, nil, &credential, nil, nil, nil)
         }
-        guard rc == LDAP_SUCCESS else { throw error(rc, "simple bind", dn: dn) }
+        guard rc == LDAP_SUCCESS else { throw tlsAware(error(rc, "simple bind", dn: dn)) }
+        security.bindMethod = "simple"
+    }
+
+    /// SASL GSSAPI bind with Kerberos credentials (nil: GSSAPI's defaults, i.e. the caller's credential
+    /// cache), requiring at least `minimumSSF` of SASL protection (sealing) on a plain `ldap://` connection:
+    /// AD and Samba refuse GSSAPI signing or sealing inside TLS. The Kerberos service is `ldap/<host of the
+    /// URI>`, with no reverse-DNS canonicalisation.
+    public func bindGSSAPI(credentials: KerberosCredentials?, minimumSSF: Int) throws {
+        try setOption(LDAP_OPT_X_SASL_NOCANON, kcd_ldap_opt_on(), "no SASL host canonicalisation")
+        try "minssf=\(minimumSSF)".withCString {
+            try setOption(LDAP_OPT_X_SASL_SECPROPS, UnsafeMutableRawPointer(mutating: $0), "SASL security properties")
+        }
+        logger.debug("LDAP GSSAPI bind", metadata: [
+            "uri": "\(uri)", "principal": "\(credentials?.principal ?? "(default credential cache)")",
+            "minssf": "\(minimumSSF)",
+        ])
+        let context = GSSAPIBindContext(credential: credentials?.gssCredential)
+        let rc = withExtendedLifetime(context) {
+            ldap_sasl_interactive_bind_s(ld, nil, "GSSAPI", nil, nil, LDAP_SASL_QUIET, saslInteract,
+                                         Unmanaged.passUnretained(context).toOpaque())
+        }
+        guard rc == LDAP_SUCCESS else {
+            throw error(rc, "GSSAPI bind as \(credentials?.principal ?? "the default Kerberos credentials")")
+        }
+        var ssf: ber_len_t = 0
+        _ = ldap_get_option(ld, LDAP_OPT_X_SASL_SSF, &ssf)
+        security.bindMethod = "GSSAPI"
+        security.ssf = Int(ssf)
+        logger.debug("LDAP GSSAPI bind done", metadata: ["ssf": "\(ssf)"])
+    }
+
+    /// The identity the server sees (RFC 4532 Who-am-I), e.g. `u:CORP\\svc-kcd`; nil when the server
+    /// does not implement the operation (Samba 4.17 does not).
+    public func whoAmI() throws -> String? {
+        var authzid: UnsafeMutablePointer<berval>?
+        let rc = ldap_whoami_s(ld, &authzid, nil, nil)
+        defer { ber_bvfree(authzid) }
+        switch rc {
+        case LDAP_SUCCESS:
+            guard let bv = authzid?.pointee, let value = bv.bv_val else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: value, count: Int(bv.bv_len)), as: UTF8.self)
+        case LDAP_PROTOCOL_ERROR, LDAP_UNAVAILABLE_CRITICAL_EXTENSION, LDAP_UNWILLING_TO_PERFORM:
+            return nil
+        default:
+            throw error(rc, "Who-am-I")
+        }
     }
 
     /// A search; with `pageSize`, through the paged results control until the server's cookie is empty.
@@ -167,7 +231,11 @@ public final class LDAPConnection {
         }
         counters.modifyRequests += 1
         let rc = ldap_modify_ext_s(ld, dn, mods, nil, nil)
-        guard rc == LDAP_SUCCESS else { throw error(rc, "modify", dn: dn) }
+        guard rc == LDAP_SUCCESS else {
+            var attributes: [String] = []
+            for m in modifications where !attributes.contains(m.attribute) { attributes.append(m.attribute) }
+            throw error(rc, "modify of \(attributes.joined(separator: " and "))", dn: dn)
+        }
     }
 
     // MARK: - private
@@ -219,6 +287,54 @@ public final class LDAPConnection {
         return cookie
     }
 
+    /// A connection that failed where TLS was to be verified: look at the server's certificate (with
+    /// verification off, on a separate throwaway connection, sending nothing else) and say what is wrong.
+    private func tlsAware(_ failure: LDAPError) -> any Error {
+        guard tls.verify, security.certificateVerified != nil,
+              failure.code == LDAP_SERVER_DOWN || failure.code == LDAP_CONNECT_ERROR,
+              let der = Self.peerCertificate(uri: uri, startTLS: !uri.lowercased().hasPrefix("ldaps://"), timeout: timeout),
+              let names = CertificateNames(der: der) else { return failure }
+        return TLSVerificationError(uri: uri, host: Self.checkedName(Self.host(of: uri)), names: names, caFile: tls.caFile)
+    }
+
+    private static func peerCertificate(uri: String, startTLS: Bool, timeout: timeval) -> [UInt8]? {
+        var handle: OpaquePointer?
+        guard ldap_initialize(&handle, uri) == LDAP_SUCCESS, let ld = handle else { return nil }
+        defer { ldap_unbind_ext_s(ld, nil, nil) }
+        var version = LDAP_VERSION3
+        var never = LDAP_OPT_X_TLS_NEVER
+        var isServer: Int32 = 0
+        var timeout = timeout
+        _ = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)
+        _ = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout)
+        _ = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout)
+        _ = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never)
+        _ = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &isServer)
+        guard (startTLS ? ldap_start_tls_s(ld, nil, nil) : ldap_connect(ld)) == LDAP_SUCCESS else { return nil }
+        var der = berval(bv_len: 0, bv_val: nil)
+        guard ldap_get_option(ld, LDAP_OPT_X_TLS_PEERCERT, &der) == LDAP_OPT_SUCCESS, let bytes = der.bv_val else { return nil }
+        defer { ber_memfree(bytes) }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: Int(der.bv_len)))
+    }
+
+    /// The name libldap checks the certificate against: the URI's host, except that it checks
+    /// `localhost` as this machine's own name.
+    static func checkedName(_ host: String) -> String {
+        guard host.lowercased() == "localhost" else { return host }
+        var name = [CChar](repeating: 0, count: 256)
+        return gethostname(&name, name.count) == 0 ? String(cString: name) : host
+    }
+
+    /// `ldaps://dc1.corp.example.com:636/` → `dc1.corp.example.com`; `ldap://[::1]` → `::1`.
+    static func host(of uri: String) -> String {
+        var rest = Substring(uri)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            return String(rest[rest.index(after: rest.startIndex)..<close])
+        }
+        return String(rest.prefix { $0 != ":" && $0 != "/" })
+    }
+
     private func setOption(_ option: Int32, _ value: UnsafeRawPointer?, _ what: String) throws {
         let rc = ldap_set_option(ld, option, value)
         guard rc == LDAP_OPT_SUCCESS else {
@@ -250,6 +366,55 @@ public final class LDAPConnection {
 
 @available(*, unavailable)
 extension LDAPConnection: Sendable {}
+
+/// What the SASL interaction callback needs, passed through libldap's `defaults` pointer.
+private final class GSSAPIBindContext {
+    let credential: OpaquePointer?
+    var installed = false
+    init(credential: OpaquePointer?) { self.credential = credential }
+}
+
+/// Cyrus SASL asks for an authorization name even for GSSAPI; the empty answer means "as authenticated".
+/// The credentials from a keytab are installed here, because libldap accepts them only once the SASL
+/// context of the bind exists.
+private let saslInteract: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32 = {
+    ld, _, defaults, interact in
+    if let defaults {
+        let context = Unmanaged<GSSAPIBindContext>.fromOpaque(defaults).takeUnretainedValue()
+        if let credential = context.credential, !context.installed {
+            guard ldap_set_option(ld, LDAP_OPT_X_SASL_GSS_CREDS, UnsafeRawPointer(credential)) == LDAP_OPT_SUCCESS else {
+                return LDAP_LOCAL_ERROR
+            }
+            context.installed = true
+        }
+    }
+    var item = interact?.assumingMemoryBound(to: sasl_interact_t.self)
+    while let i = item, i.pointee.id != UInt(SASL_CB_LIST_END) {
+        let answer = i.pointee.defresult ?? kcd_empty_string()
+        i.pointee.result = UnsafeRawPointer(answer)
+        i.pointee.len = UInt32(strlen(answer!))
+        item = i + 1
+    }
+    return LDAP_SUCCESS
+}
+
+/// The server's certificate did not verify: which server, which names it carries, against which CAs.
+public struct TLSVerificationError: Error, CustomStringConvertible {
+    public var uri: String
+    public var host: String
+    public var names: CertificateNames
+    public var caFile: String?
+
+    public var description: String {
+        let trust = caFile.map { "CA file \($0)" } ?? "the system trust store"
+        if !names.matches(host: host) {
+            let localhost = LDAPConnection.host(of: uri).lowercased() == "localhost" && host.lowercased() != "localhost"
+                ? " (libldap checks 'localhost' as this machine's own name)" : ""
+            return "TLS: the certificate of \(uri) does not carry the name '\(host)'\(localhost) (it names \(names.summary)): use one of its names in directory.uri"
+        }
+        return "TLS: the certificate of \(uri) (\(names.summary)) is not signed by a CA in \(trust), or is not valid now: set directory.tls.caFile to the CA that issued it"
+    }
+}
 
 public struct LDAPEntry: Sendable, Equatable {
     public var dn: String

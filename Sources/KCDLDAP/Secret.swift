@@ -7,17 +7,35 @@ public final class Secret: CustomStringConvertible, @unchecked Sendable {
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
-    /// The first line of a file (a trailing newline is not part of a password).
+    /// The first line of a file readable by its owner only (a trailing newline is not part of a password).
+    /// Read with plain read(2) into memory this object owns, so no other copy is left behind.
     public convenience init(contentsOfFile path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SecretError(path: path, reason: "cannot be opened for reading")
+        try PrivateFile.check(path, what: "password file")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw PrivateFileError(message: "password file \(path) cannot be read: \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
-        var data = (try? handle.readToEnd()) ?? Data()
-        var bytes = [UInt8](data)
-        data.resetBytes(in: 0..<data.count)
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-        self.init(bytes: bytes)
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n <= 0 { break }
+            count += n
+        }
+        let line = bytes[..<count].prefix { $0 != 0x0A && $0 != 0x0D }
+        self.init(bytes: Array(line))
+        for i in bytes.indices { bytes[i] = 0 }
+    }
+
+    /// Takes the value of an environment variable, wipes it in the environment and removes it.
+    public static func takeEnvironment(_ name: String) -> Secret? {
+        guard let value = getenv(name) else { return nil }
+        let length = strlen(value)
+        let secret = Secret(bytes: Array(UnsafeRawBufferPointer(start: value, count: length)))
+        memset(value, 0, length)
+        unsetenv(name)
+        return secret
     }
 
     deinit {
@@ -31,10 +49,4 @@ public final class Secret: CustomStringConvertible, @unchecked Sendable {
     }
 
     public var description: String { "<secret>" }
-}
-
-public struct SecretError: Error, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "password file \(path) \(reason)" }
 }

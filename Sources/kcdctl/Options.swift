@@ -13,6 +13,12 @@ struct DirectoryOptions: ParsableArguments {
     @Option(name: .customLong("base-dn"), help: ArgumentHelp("Search base, overriding directory.baseDN (env KCDCTL_BASE_DN).", valueName: "DN"))
     var baseDN: String?
 
+    @Option(help: ArgumentHelp("gssapi: keytab to obtain credentials from, overriding directory.auth.keytab (env KCDCTL_KEYTAB).", valueName: "FILE"))
+    var keytab: String?
+
+    @Option(help: ArgumentHelp("gssapi: client principal, overriding directory.auth.principal (env KCDCTL_PRINCIPAL).", valueName: "NAME"))
+    var principal: String?
+
     @Option(help: ArgumentHelp("Seconds allowed for connecting and for each LDAP operation.", valueName: "SECONDS"))
     var timeout: Double = 30
 

@@ -12,18 +12,24 @@ struct Session {
     let domain: String
     let directory: ActiveDirectory
     let logger: Logger
+    /// Who kcdctl bound as: the bind DN, or the Kerberos principal.
+    let bindIdentity: String
+    /// Where a GSSAPI bind's credentials came from.
+    let credentialSource: String?
+
+    var connection: LDAPConnection { directory.connection }
 
     var reconciliation: Reconciliation {
         Reconciliation(manifest: manifest, domain: domain, directory: directory)
     }
 
-    /// Loads and checks the manifest, takes the password, connects and binds. Everything that can be
+    /// Loads and checks the manifest, takes the credentials, connects and binds. Everything that can be
     /// wrong with the input is found before the first packet.
     static func open(manifest path: String, _ options: DirectoryOptions) throws -> Session {
         let logger = makeLogger(verbose: options.verbose)
         let manifest = try ManifestLoader.load(path: path)
         let env = ProcessInfo.processInfo.environment
-        let settings = manifest.directory
+        var settings = manifest.directory
 
         guard let uri = options.uri ?? env["KCDCTL_URI"] ?? settings.uri else {
             throw UsageError("no directory URI: set directory.uri in \(path), --uri or KCDCTL_URI")
@@ -37,35 +43,72 @@ struct Session {
         guard let domain = settings.domain ?? DirectorySettings.domain(fromBaseDN: baseDN) else {
             throw UsageError("cannot derive the DNS domain from base DN '\(baseDN)': set directory.domain in \(path)")
         }
-        let password = try bindPassword(settings.auth, manifestPath: path)
-
-        if settings.tls.insecureSkipVerify {
-            Terminal.warn("directory.tls.insecureSkipVerify is set in \(path): the server's certificate is NOT verified, so anyone on the network path can read and change what kcdctl sends")
+        if let keytab = options.keytab ?? env["KCDCTL_KEYTAB"] { settings.auth.keytab = keytab }
+        if let principal = options.principal ?? env["KCDCTL_PRINCIPAL"] { settings.auth.principal = principal }
+        if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
+            throw UsageError("--keytab and --principal (KCDCTL_KEYTAB, KCDCTL_PRINCIPAL) need directory.auth.method: gssapi in \(path)")
         }
-        let connection = try LDAPConnection(
-            uri: uri,
-            tls: .init(caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify, startTLS: settings.tls.startTLS),
-            timeout: options.timeout, logger: logger)
-        try connection.bindSimple(dn: settings.auth.bindDN, password: password)
+        if settings.auth.method == .gssapi, settings.auth.keytab != nil, settings.auth.principal == nil {
+            throw UsageError("a keytab needs a principal: set directory.auth.principal in \(path), --principal or KCDCTL_PRINCIPAL")
+        }
+        if let problem = settings.transportProblem(uri: uri) { throw UsageError(problem) }
+
+        disableCoreDumps()
+        let tls = LDAPConnection.TLS(caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
+                                     startTLS: settings.usesStartTLS)
+        let auth = settings.auth
+        let connection: LDAPConnection
+        let identity: String
+        var credentialSource: String?
+        switch auth.method {
+        case .simple:
+            let bindDN = auth.bindDN ?? ""
+            let password = try bindPassword(auth, manifestPath: path)
+            if settings.tls.insecureSkipVerify { warnInsecure(path) }
+            connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
+            try connection.bindSimple(dn: bindDN, password: password)
+            identity = bindDN
+        case .gssapi:
+            let credentials = if let keytab = auth.keytab, let principal = auth.principal {
+                try KerberosCredentials(keytab: keytab, principal: principal)
+            } else {
+                try KerberosCredentials(defaultCacheExpecting: auth.principal)
+            }
+            connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
+            try withExtendedLifetime(credentials) {
+                try connection.bindGSSAPI(credentials: auth.keytab == nil ? nil : credentials, minimumSSF: auth.minimumSSF)
+            }
+            identity = credentials.principal
+            credentialSource = credentials.source
+        }
         return Session(manifestPath: path, manifest: manifest, uri: uri, baseDN: baseDN, domain: domain,
-                       directory: ActiveDirectory(connection: connection, baseDN: baseDN), logger: logger)
+                       directory: ActiveDirectory(connection: connection, baseDN: baseDN), logger: logger,
+                       bindIdentity: identity, credentialSource: credentialSource)
     }
 
     static func bindPassword(_ auth: AuthSettings, manifestPath: String) throws -> Secret {
         if let file = auth.passwordFile {
             return try Secret(contentsOfFile: file)
         }
-        if let value = getenv("KCDCTL_BIND_PASSWORD") {
-            let secret = Secret(bytes: Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value))))
-            unsetenv("KCDCTL_BIND_PASSWORD")
+        if let secret = Secret.takeEnvironment("KCDCTL_BIND_PASSWORD") {
             return secret
         }
-        throw UsageError("no bind password for \(auth.bindDN): set directory.auth.passwordFile in \(manifestPath) or the KCDCTL_BIND_PASSWORD environment variable")
+        throw UsageError("no bind password for \(auth.bindDN ?? "the bind DN"): set directory.auth.passwordFile in \(manifestPath) or the KCDCTL_BIND_PASSWORD environment variable")
+    }
+
+    static func warnInsecure(_ path: String) {
+        Terminal.warn("directory.tls.insecureSkipVerify is set in \(path): the server's certificate is NOT verified, so anyone on the network path can read and change what kcdctl sends")
+    }
+
+    /// A crash while a secret is in memory must not write it to a core file.
+    static func disableCoreDumps() {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
     }
 
     /// With --verbose, what was sent, in numbers.
     func logCounters() {
-        let c = directory.connection.counters
+        let c = connection.counters
         logger.debug("LDAP requests", metadata: [
             "searches": "\(c.searchRequests)", "computerSearches": "\(directory.computerSearches)",
             "modifies": "\(c.modifyRequests)",

@@ -38,7 +38,7 @@ func manifestError(_ yaml: String) -> String? {
         #expect(c.nameForms == [.short, .fqdn])
         #expect(c.prune == .managed)
         #expect(c.smbStorage.isEmpty && c.extraTargets.isEmpty)
-        #expect(m.directory.tls.startTLS && !m.directory.tls.insecureSkipVerify)
+        #expect(m.directory.usesStartTLS && m.directory.tls.startTLS == nil && !m.directory.tls.insecureSkipVerify)
         #expect(m.directory.auth.method == .simple)
         #expect(DirectorySettings.domain(fromBaseDN: m.directory.baseDN!) == "corp.example.com")
     }
@@ -162,5 +162,69 @@ func manifestError(_ yaml: String) -> String? {
 
     @Test func unreadableFile() {
         #expect(throws: ManifestError.self) { try ManifestLoader.load(path: "/nonexistent/kcdctl.yaml") }
+    }
+}
+
+let gssapiManifest = """
+    version: 1
+    directory:
+      uri: ldap://dc01.corp.example.com
+      baseDN: DC=corp,DC=example,DC=com
+      auth:
+        method: gssapi
+        keytab: kcd.keytab
+        principal: svc-kcd@CORP.EXAMPLE.COM
+    clusters:
+      - name: hv-prod-a
+        mode: any-protocol
+        hosts: [HV01, HV02]
+    """
+
+@Suite struct GSSAPIManifests {
+    @Test func keytabAndPrincipal() throws {
+        let m = try ManifestLoader.parse(gssapiManifest, file: "/etc/kcdctl/m.yaml", relativeTo: "/etc/kcdctl")
+        #expect(m.directory.auth.method == .gssapi)
+        #expect(m.directory.auth.keytab == "/etc/kcdctl/kcd.keytab")
+        #expect(m.directory.auth.principal == "svc-kcd@CORP.EXAMPLE.COM")
+        #expect(m.directory.auth.minimumSSF == 56)
+        #expect(!m.directory.usesStartTLS, "GSSAPI seals ldap:// itself")
+    }
+
+    @Test func overLDAPSIsRefused() {
+        let e = manifestError(gssapiManifest.replacingOccurrences(of: "ldap://", with: "ldaps://"))
+        #expect(e?.hasPrefix("m.yaml:3:8: auth.method gssapi cannot run over ldaps://dc01.corp.example.com: AD refuses GSSAPI signing and sealing inside TLS") == true, "\(e ?? "")")
+    }
+
+    @Test func withStartTLSIsRefused() {
+        let e = manifestError(gssapiManifest.replacingOccurrences(of: "  auth:", with: "  tls: { startTLS: true }\n  auth:"))
+        #expect(e?.contains("auth.method gssapi does not combine with tls.startTLS: true") == true, "\(e ?? "")")
+    }
+
+    @Test func keytabWithoutPrincipal() {
+        let e = manifestError(gssapiManifest.replacingOccurrences(of: "    principal: svc-kcd@CORP.EXAMPLE.COM\n", with: ""))
+        #expect(e == "m.yaml:7:13: auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM")
+    }
+
+    @Test func simpleOnlyKeysAreRefused() {
+        let e = manifestError(gssapiManifest.replacingOccurrences(of: "    keytab: kcd.keytab", with: "    bindDN: svc"))
+        #expect(e?.hasPrefix("m.yaml:7:5: unknown key 'bindDN' in directory.auth (method gssapi)") == true, "\(e ?? "")")
+    }
+
+    @Test func aSimpleBindInClearIsRefused() {
+        let e = manifestError(validManifest.replacingOccurrences(of: "ldaps://", with: "ldap://")
+            .replacingOccurrences(of: "  auth:", with: "  tls: { startTLS: false }\n  auth:"))
+        #expect(e?.hasPrefix("m.yaml:3:8: a simple bind would send the password in clear over ldap://dc01.corp.example.com") == true, "\(e ?? "")")
+    }
+
+    @Test func ldapWithStartTLSIsFineForSimple() throws {
+        let m = try parse(validManifest.replacingOccurrences(of: "ldaps://", with: "ldap://"))
+        #expect(m.directory.usesStartTLS)
+    }
+
+    @Test func minSSF() throws {
+        let m = try parse(gssapiManifest + "").directory.auth.minimumSSF
+        #expect(m == 56)
+        let e = manifestError(gssapiManifest.replacingOccurrences(of: "    keytab:", with: "    minSSF: -1\n    keytab:"))
+        #expect(e?.contains("minSSF must be a whole number of at least 0") == true)
     }
 }

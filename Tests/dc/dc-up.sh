@@ -20,11 +20,11 @@ FQDN=$DCNAME.$DNSDOMAIN
 
 say() { echo "dc-up: $*" >&2; }
 
+# The DC, the LDAP and Kerberos command-line clients the tests use, and the GSSAPI plugin of Cyrus SASL.
 need=()
-command -v samba >/dev/null || need+=(samba samba-ad-dc samba-ad-provision)
-command -v ldapsearch >/dev/null || need+=(ldap-utils)
-command -v openssl >/dev/null || need+=(openssl)
-dpkg -s samba-ad-provision >/dev/null 2>&1 || need+=(samba-ad-provision)
+for p in samba samba-ad-dc samba-ad-provision ldap-utils krb5-user libsasl2-modules-gssapi-mit openssl; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   apt-get update -qq
@@ -66,8 +66,34 @@ samba-tool domain passwordsettings set -s "$CONF" --complexity=off --history-len
 umask 077
 printf '%s' "$ADMINPASS" > "$DIR/administrator.pw"
 printf '%s' "$SVCPASS" > "$DIR/admin.pw"
+READERPASS="Rdr-$(openssl rand -hex 12)!"
+printf '%s' "$READERPASS" > "$DIR/reader.pw"
+# svc-kcd: what kcdctl binds as to write delegation (Domain Admins carry SeEnableDelegationPrivilege);
+# kcd-reader: an ordinary user, for what an unprivileged account may not do.
 samba-tool user create svc-kcd "$SVCPASS" -s "$CONF" >/dev/null
 samba-tool group addmembers "Domain Admins" svc-kcd -s "$CONF" >/dev/null
+samba-tool user create kcd-reader "$READERPASS" -s "$CONF" >/dev/null
+samba-tool domain exportkeytab "$DIR/svc-kcd.keytab" --principal="svc-kcd@$REALM" -s "$CONF" >/dev/null 2>&1
+chmod 0600 "$DIR/svc-kcd.keytab"
+# GSSAPI binds need the DC's ldap/ SPNs; Samba's dnsupdate service would add them, but it is not run here.
+samba-tool spn add "ldap/$FQDN" "${DCNAME^^}\$" -s "$CONF" >/dev/null 2>&1 || true
+
+# Kerberos clients (kcdctl, kinit) find the KDC through this file (KRB5_CONFIG).
+cat > "$DIR/krb5.conf" <<KRB5
+[libdefaults]
+    default_realm = $REALM
+    dns_lookup_kdc = false
+    dns_lookup_realm = false
+    rdns = false
+[realms]
+    $REALM = {
+        kdc = 127.0.0.1
+    }
+[domain_realm]
+    .$DNSDOMAIN = $REALM
+    $DNSDOMAIN = $REALM
+KRB5
+chmod 0644 "$DIR/krb5.conf"
 
 # Clients reach the DC by its FQDN, as in a real domain (TLS names and, later, Kerberos need it).
 # libldap turns "localhost" into this machine's own name, which the certificate does not carry.
@@ -100,6 +126,13 @@ KCDCTL_TEST_REALM=$REALM
 KCDCTL_TEST_BIND_DN=svc-kcd@$DNSDOMAIN
 KCDCTL_TEST_PASSWORD_FILE=$DIR/admin.pw
 KCDCTL_TEST_CA_FILE=$DIR/tls/ca.pem
+KCDCTL_TEST_LDAP_URI=ldap://$HOST
+KCDCTL_TEST_FQDN=$FQDN
+KCDCTL_TEST_KEYTAB=$DIR/svc-kcd.keytab
+KCDCTL_TEST_PRINCIPAL=svc-kcd@$REALM
+KCDCTL_TEST_KRB5_CONFIG=$DIR/krb5.conf
+KCDCTL_TEST_READER_DN=kcd-reader@$DNSDOMAIN
+KCDCTL_TEST_READER_PASSWORD_FILE=$DIR/reader.pw
 ENV
 
 # Computer accounts, all in one LDAP add.

@@ -104,10 +104,11 @@ public struct DirectorySettings: Sendable {
 public struct TLSSettings: Sendable {
     public var caFile: String?
     public var insecureSkipVerify: Bool
-    /// For `ldap://` URIs: upgrade with StartTLS (the default).
-    public var startTLS: Bool
+    /// For `ldap://` URIs: upgrade with StartTLS. Unset: yes for simple binds, no for GSSAPI (which seals
+    /// the connection itself and which AD refuses inside TLS).
+    public var startTLS: Bool?
 
-    public init(caFile: String? = nil, insecureSkipVerify: Bool = false, startTLS: Bool = true) {
+    public init(caFile: String? = nil, insecureSkipVerify: Bool = false, startTLS: Bool? = nil) {
         self.caFile = caFile
         self.insecureSkipVerify = insecureSkipVerify
         self.startTLS = startTLS
@@ -116,18 +117,55 @@ public struct TLSSettings: Sendable {
 
 public struct AuthSettings: Sendable {
     public enum Method: String, CaseIterable, Sendable {
+        /// A password bind, over TLS only.
         case simple
+        /// SASL GSSAPI (Kerberos), sealed, over plain `ldap://`.
+        case gssapi
     }
 
-    public var method: Method
-    public var bindDN: String
-    /// Where the bind password is; without it, the KCDCTL_BIND_PASSWORD environment variable.
-    public var passwordFile: String?
+    public static let defaultMinimumSSF = 56
 
-    public init(method: Method = .simple, bindDN: String, passwordFile: String? = nil) {
+    public var method: Method
+    /// simple: the account, as a DN or `user@domain`.
+    public var bindDN: String?
+    /// simple: where the bind password is; without it, the KCDCTL_BIND_PASSWORD environment variable.
+    public var passwordFile: String?
+    /// gssapi: a keytab to obtain credentials from in-process; without it, the caller's credential cache.
+    public var keytab: String?
+    /// gssapi: the client principal, e.g. `svc-kcd@CORP.EXAMPLE.COM`.
+    public var principal: String?
+    /// gssapi: the least SASL security strength factor accepted (56 by default; 0 would allow no protection).
+    public var minimumSSF: Int
+
+    public init(method: Method = .simple, bindDN: String? = nil, passwordFile: String? = nil,
+                keytab: String? = nil, principal: String? = nil, minimumSSF: Int = AuthSettings.defaultMinimumSSF) {
         self.method = method
         self.bindDN = bindDN
         self.passwordFile = passwordFile
+        self.keytab = keytab
+        self.principal = principal
+        self.minimumSSF = minimumSSF
+    }
+}
+
+extension DirectorySettings {
+    /// Whether `ldap://` is upgraded with StartTLS: as written, else yes for simple binds only.
+    public var usesStartTLS: Bool { tls.startTLS ?? (auth.method == .simple) }
+
+    /// Why this URI cannot carry this bind method, or nil. GSSAPI runs sealed over plain `ldap://`
+    /// (AD and Samba refuse GSSAPI signing or sealing inside TLS); a simple bind needs TLS.
+    public func transportProblem(uri: String) -> String? {
+        let ldaps = uri.lowercased().hasPrefix("ldaps://")
+        switch auth.method {
+        case .gssapi where ldaps:
+            return "auth.method gssapi cannot run over \(uri): AD refuses GSSAPI signing and sealing inside TLS; use ldap:// (GSSAPI seals the connection itself)"
+        case .gssapi where tls.startTLS == true:
+            return "auth.method gssapi does not combine with tls.startTLS: true: AD refuses GSSAPI signing and sealing inside TLS; remove startTLS (GSSAPI seals the connection itself)"
+        case .simple where !ldaps && !usesStartTLS:
+            return "a simple bind would send the password in clear over \(uri) with tls.startTLS: false; use ldaps://, StartTLS or auth.method gssapi"
+        default:
+            return nil
+        }
     }
 }
 

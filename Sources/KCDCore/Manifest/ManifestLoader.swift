@@ -96,19 +96,37 @@ private struct Reader {
             try checkKeys(t, allowed: ["caFile", "insecureSkipVerify", "startTLS"], in: "directory.tls")
             tls.caFile = try string(t, "caFile").map(resolvePath)
             tls.insecureSkipVerify = try bool(t, "insecureSkipVerify") ?? false
-            tls.startTLS = try bool(t, "startTLS") ?? true
+            tls.startTLS = try bool(t, "startTLS")
         }
         let authNode = try required(map, "auth", in: "directory", node)
         let a = try mapping(authNode, "directory.auth")
         if let (key, _) = a.first(where: { $0.key.string?.lowercased().contains("password") == true && $0.key.string != "passwordFile" }) {
             throw error(key, "a password is never written in the manifest: use auth.passwordFile (a file only its owner can read) or the KCDCTL_BIND_PASSWORD environment variable")
         }
-        try checkKeys(a, allowed: ["method", "bindDN", "passwordFile"], in: "directory.auth")
         let method = try oneOf(a, "method", AuthSettings.Method.self) ?? .simple
-        let bindDNNode = try required(a, "bindDN", in: "directory.auth", authNode)
-        let auth = AuthSettings(method: method, bindDN: try nonEmptyString(bindDNNode, "directory.auth.bindDN"),
-                                passwordFile: try string(a, "passwordFile").map(resolvePath))
-        return DirectorySettings(uri: uri, baseDN: baseDN, domain: try string(map, "domain"), tls: tls, auth: auth)
+        var auth = AuthSettings(method: method)
+        switch method {
+        case .simple:
+            try checkKeys(a, allowed: ["method", "bindDN", "passwordFile"], in: "directory.auth (method simple)")
+            auth.bindDN = try nonEmptyString(try required(a, "bindDN", in: "directory.auth", authNode), "directory.auth.bindDN")
+            auth.passwordFile = try string(a, "passwordFile").map(resolvePath)
+        case .gssapi:
+            try checkKeys(a, allowed: ["method", "keytab", "principal", "minSSF"], in: "directory.auth (method gssapi)")
+            auth.keytab = try string(a, "keytab").map(resolvePath)
+            auth.principal = try string(a, "principal")
+            if let n = a["keytab"], auth.principal == nil {
+                throw error(n, "auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM")
+            }
+            if let n = a["minSSF"] {
+                guard let ssf = n.int, ssf >= 0 else { throw error(n, "minSSF must be a whole number of at least 0 (56 by default)") }
+                auth.minimumSSF = ssf
+            }
+        }
+        let settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: try string(map, "domain"), tls: tls, auth: auth)
+        if let uri, let problem = settings.transportProblem(uri: uri) {
+            throw error(map["uri"] ?? node, problem)
+        }
+        return settings
     }
 
     func resolvePath(_ path: String) -> String {
