@@ -326,7 +326,7 @@ public final class LDAPConnection {
     }
 
     /// `ldaps://dc1.corp.example.com:636/` → `dc1.corp.example.com`; `ldap://[::1]` → `::1`.
-    static func host(of uri: String) -> String {
+    public static func host(of uri: String) -> String {
         var rest = Substring(uri)
         if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
         if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {

@@ -245,6 +245,7 @@ struct ApplyAgainstSamba {
         try dc.addComputers(hosts)
         let wrong = NSTemporaryDirectory() + "kcdctl-wrong-\(UUID().uuidString)"
         try "not-the-password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: wrong)
         let manifest = try dc.manifest(hosts: hosts)
         let text = try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(of: dc.passwordFile, with: wrong)
         try text.write(toFile: manifest, atomically: true, encoding: .utf8)

@@ -15,6 +15,13 @@ struct TestDC: Sendable {
     let passwordFile: String
     let caFile: String
     let folder: String
+    /// `ldap://<DC FQDN>`, for GSSAPI.
+    let ldapURI: String
+    let keytab: String
+    let principal: String
+    let krb5Config: String
+    let readerDN: String
+    let readerPasswordFile: String
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -48,9 +55,13 @@ struct TestDC: Sendable {
         }
         guard let uri = env["KCDCTL_TEST_URI"], let baseDN = env["KCDCTL_TEST_BASE_DN"], let domain = env["KCDCTL_TEST_DOMAIN"],
               let bindDN = env["KCDCTL_TEST_BIND_DN"], let passwordFile = env["KCDCTL_TEST_PASSWORD_FILE"],
-              let caFile = env["KCDCTL_TEST_CA_FILE"] else { return nil }
+              let caFile = env["KCDCTL_TEST_CA_FILE"], let ldapURI = env["KCDCTL_TEST_LDAP_URI"],
+              let keytab = env["KCDCTL_TEST_KEYTAB"], let principal = env["KCDCTL_TEST_PRINCIPAL"],
+              let krb5Config = env["KCDCTL_TEST_KRB5_CONFIG"], let readerDN = env["KCDCTL_TEST_READER_DN"],
+              let readerPasswordFile = env["KCDCTL_TEST_READER_PASSWORD_FILE"] else { return nil }
         let dc = TestDC(uri: uri, baseDN: baseDN, domain: domain, bindDN: bindDN, passwordFile: passwordFile,
-                        caFile: caFile, folder: dcFolder)
+                        caFile: caFile, folder: dcFolder, ldapURI: ldapURI, keytab: keytab, principal: principal,
+                        krb5Config: krb5Config, readerDN: readerDN, readerPasswordFile: readerPasswordFile)
         return (try? dc.connect()) == nil ? nil : dc
     }
 
@@ -98,32 +109,48 @@ struct TestDC: Sendable {
         return Dictionary(uniqueKeysWithValues: found.map { ($0.name, $0) })
     }
 
-    /// A manifest for this DC with the given `clusters:` entries (YAML, indented by two).
-    func manifest(_ clusters: String, extraDirectory: String = "") throws -> String {
+    /// The `directory:` block binding as svc-kcd with a password over LDAPS.
+    var simpleDirectory: String {
+        """
+        directory:
+          uri: \(uri)
+          baseDN: \(baseDN)
+          tls: { caFile: \(caFile) }
+          auth:
+            bindDN: \(bindDN)
+            passwordFile: \(passwordFile)
+        """
+    }
+
+    /// The `directory:` block binding as svc-kcd with GSSAPI, from its keytab unless `keytab` is false.
+    func gssapiDirectory(keytab: Bool = true) -> String {
+        """
+        directory:
+          uri: \(ldapURI)
+          baseDN: \(baseDN)
+          auth:
+            method: gssapi
+            principal: \(principal)
+        \(keytab ? "    keytab: \(self.keytab)" : "")
+        """
+    }
+
+    /// A manifest file for this DC: a `directory:` block and `clusters:` entries (YAML, indented by two).
+    func manifest(_ clusters: String, directory: String? = nil) throws -> String {
         let file = NSTemporaryDirectory() + "kcdctl-test-\(UUID().uuidString).yaml"
-        try """
-            version: 1
-            directory:
-              uri: \(uri)
-              baseDN: \(baseDN)
-              tls: { caFile: \(caFile) }
-              auth:
-                bindDN: \(bindDN)
-                passwordFile: \(passwordFile)
-            \(extraDirectory)clusters:
-            \(clusters)
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        try "version: 1\n\(directory ?? simpleDirectory)\nclusters:\n\(clusters)\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
         return file
     }
 
     /// One cluster, with the defaults unless told.
-    func manifest(hosts: [String], mode: DelegationMode = .anyProtocol, more: String = "") throws -> String {
+    func manifest(hosts: [String], mode: DelegationMode = .anyProtocol, more: String = "", directory: String? = nil) throws -> String {
         try manifest("""
               - name: c
                 mode: \(mode.rawValue)
                 hosts: [\(hosts.joined(separator: ", "))]
             \(more)
-            """)
+            """, directory: directory)
     }
 
     /// Names no other test uses: a short random prefix and the suffixes given.
@@ -153,6 +180,7 @@ func run(_ arguments: [String], environment: [String: String] = [:], removing: [
     for key in removing { env[key] = nil }
     env.merge(environment) { $1 }
     env["KCDCTL_DC_DIR"] = TestDC.dcFolder
+    if let dc = TestDC.shared { env["KRB5_CONFIG"] = env["KRB5_CONFIG"] ?? dc.krb5Config }
     process.environment = env
     let out = NSTemporaryDirectory() + "kcdctl-out-\(UUID().uuidString)"
     let err = out + ".err"
@@ -179,7 +207,8 @@ func run(_ arguments: [String], environment: [String: String] = [:], removing: [
 
 /// The built kcdctl (`make test` builds it first), without any password in its environment.
 func kcdctl(_ arguments: String..., environment: [String: String] = [:]) throws -> RunResult {
-    try run([try kcdctlBinary()] + arguments, environment: environment, removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN"])
+    try run([try kcdctlBinary()] + arguments, environment: environment,
+            removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL", "KRB5CCNAME"])
 }
 
 /// The built kcdctl on a terminal (util-linux `script` gives it one), answering its prompt with `answer`.
