@@ -40,6 +40,10 @@ public final class LDAPConnection {
     private let ld: OpaquePointer
     private let logger: Logger
     private var timeout: timeval
+    private let timeoutSeconds: Double
+    private let deadline = Deadline()
+    /// libldap keeps this pointer for the handle's lifetime; freed after the unbind.
+    private let connectionCallbacks: UnsafeMutablePointer<ldap_conncb>
 
     public struct Security: Sendable, Equatable {
         /// `TLS (ldaps://)`, `StartTLS` or `none`.
@@ -64,6 +68,10 @@ public final class LDAPConnection {
         self.uri = uri
         self.logger = logger
         self.timeout = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
+        self.timeoutSeconds = timeout
+        self.connectionCallbacks = .allocate(capacity: 1)
+        connectionCallbacks.initialize(to: ldap_conncb(
+            lc_add: socketOpened, lc_del: socketClosed, lc_arg: Unmanaged.passUnretained(deadline).toOpaque()))
         let isLDAPS = uri.lowercased().hasPrefix("ldaps://")
         self.isEncrypted = isLDAPS || tls.startTLS
         self.tls = tls
@@ -77,6 +85,7 @@ public final class LDAPConnection {
         try setOption(LDAP_OPT_REFERRALS, nil, "referrals off")
         try setOption(LDAP_OPT_NETWORK_TIMEOUT, &self.timeout, "network timeout")
         try setOption(LDAP_OPT_TIMEOUT, &self.timeout, "operation timeout")
+        try setOption(LDAP_OPT_CONNECT_CB, connectionCallbacks, "connection callbacks")
 
         if isLDAPS || tls.startTLS {
             if let caFile = tls.caFile {
@@ -90,13 +99,28 @@ public final class LDAPConnection {
         }
         if !isLDAPS && tls.startTLS {
             logger.debug("LDAP StartTLS", metadata: ["uri": "\(uri)"])
-            let rc = ldap_start_tls_s(ld, nil, nil)
+            let rc = blocking { ldap_start_tls_s(ld, nil, nil) }
             guard rc == LDAP_SUCCESS else { throw tlsAware(error(rc, "StartTLS to \(uri)")) }
         }
     }
 
     deinit {
         ldap_unbind_ext_s(ld, nil, nil)
+        connectionCallbacks.deallocate()
+    }
+
+    /// Opens the connection (TCP and, for ldaps://, the TLS handshake) without sending a request.
+    public func connect() throws {
+        let rc = blocking { ldap_connect(ld) }
+        guard rc == LDAP_SUCCESS else { throw tlsAware(error(rc, "connect to \(uri)")) }
+    }
+
+    /// Runs one blocking libldap call within `timeout`. libldap 2.5 does not bound a TLS handshake by its
+    /// network timeout (it spins until the server closes the connection), so at the deadline the socket is
+    /// shut down, which makes the call return at once; the result is then LDAP_TIMEOUT.
+    private func blocking(_ call: () -> Int32) -> Int32 {
+        let (rc, timedOut) = deadline.run(seconds: timeoutSeconds, call)
+        return timedOut ? LDAP_TIMEOUT : rc
     }
 
     /// Simple bind. Refuses an empty password (many servers take it as an anonymous bind) and an
@@ -114,7 +138,7 @@ public final class LDAPConnection {
             var credential = berval(
                 bv_len: ber_len_t(bytes.count),
                 bv_val: UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)))
-            return ldap_sasl_bind_s(ld, dn, nil, &credential, nil, nil, nil)
+            return blocking { ldap_sasl_bind_s(ld, dn, nil, &credential, nil, nil, nil) }
         }
         guard rc == LDAP_SUCCESS else { throw tlsAware(error(rc, "simple bind", dn: dn)) }
         security.bindMethod = "simple"
@@ -135,8 +159,10 @@ public final class LDAPConnection {
         ])
         let context = GSSAPIBindContext(credential: credentials?.gssCredential)
         let rc = withExtendedLifetime(context) {
-            ldap_sasl_interactive_bind_s(ld, nil, "GSSAPI", nil, nil, LDAP_SASL_QUIET, saslInteract,
-                                         Unmanaged.passUnretained(context).toOpaque())
+            blocking {
+                ldap_sasl_interactive_bind_s(ld, nil, "GSSAPI", nil, nil, LDAP_SASL_QUIET, saslInteract,
+                                             Unmanaged.passUnretained(context).toOpaque())
+            }
         }
         guard rc == LDAP_SUCCESS else {
             throw error(rc, "GSSAPI bind as \(credentials?.principal ?? "the default Kerberos credentials")")
@@ -152,7 +178,7 @@ public final class LDAPConnection {
     /// does not implement the operation (Samba 4.17 does not).
     public func whoAmI() throws -> String? {
         var authzid: UnsafeMutablePointer<berval>?
-        let rc = ldap_whoami_s(ld, &authzid, nil, nil)
+        let rc = blocking { ldap_whoami_s(ld, &authzid, nil, nil) }
         defer { ber_bvfree(authzid) }
         switch rc {
         case LDAP_SUCCESS:
@@ -192,8 +218,10 @@ public final class LDAPConnection {
             ])
             counters.searchRequests += 1
             let rc = controls.withUnsafeMutableBufferPointer { ctrls in
-                ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0,
-                                  pageSize == nil ? nil : ctrls.baseAddress, nil, &timeout, LDAP_NO_LIMIT, &result)
+                blocking {
+                    ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0,
+                                      pageSize == nil ? nil : ctrls.baseAddress, nil, &timeout, LDAP_NO_LIMIT, &result)
+                }
             }
             guard rc == LDAP_SUCCESS, let result else {
                 throw error(rc, "search", dn: base, result: result)
@@ -230,7 +258,7 @@ public final class LDAPConnection {
             logger.debug("LDAP modify", metadata: ["dn": "\(dn)", "op": "\(m.operation)", "attribute": "\(m.attribute)", "values": "\(m.values)"])
         }
         counters.modifyRequests += 1
-        let rc = ldap_modify_ext_s(ld, dn, mods, nil, nil)
+        let rc = blocking { ldap_modify_ext_s(ld, dn, mods, nil, nil) }
         guard rc == LDAP_SUCCESS else {
             var attributes: [String] = []
             for m in modifications where !attributes.contains(m.attribute) { attributes.append(m.attribute) }
@@ -291,26 +319,17 @@ public final class LDAPConnection {
     /// verification off, on a separate throwaway connection, sending nothing else) and say what is wrong.
     private func tlsAware(_ failure: LDAPError) -> any Error {
         guard tls.verify, security.certificateVerified != nil,
-              failure.code == LDAP_SERVER_DOWN || failure.code == LDAP_CONNECT_ERROR,
-              let der = Self.peerCertificate(uri: uri, startTLS: !uri.lowercased().hasPrefix("ldaps://"), timeout: timeout),
-              let names = CertificateNames(der: der) else { return failure }
+              failure.code == LDAP_SERVER_DOWN || failure.code == LDAP_CONNECT_ERROR else { return failure }
+        var unverified = tls
+        unverified.verify = false
+        guard let probe = try? LDAPConnection(uri: uri, tls: unverified, timeout: timeoutSeconds, logger: logger),
+              (try? probe.connect()) != nil,
+              let der = probe.peerCertificate(), let names = CertificateNames(der: der) else { return failure }
         return TLSVerificationError(uri: uri, host: Self.checkedName(Self.host(of: uri)), names: names, caFile: tls.caFile)
     }
 
-    private static func peerCertificate(uri: String, startTLS: Bool, timeout: timeval) -> [UInt8]? {
-        var handle: OpaquePointer?
-        guard ldap_initialize(&handle, uri) == LDAP_SUCCESS, let ld = handle else { return nil }
-        defer { ldap_unbind_ext_s(ld, nil, nil) }
-        var version = LDAP_VERSION3
-        var never = LDAP_OPT_X_TLS_NEVER
-        var isServer: Int32 = 0
-        var timeout = timeout
-        _ = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)
-        _ = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout)
-        _ = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout)
-        _ = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never)
-        _ = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &isServer)
-        guard (startTLS ? ldap_start_tls_s(ld, nil, nil) : ldap_connect(ld)) == LDAP_SUCCESS else { return nil }
+    /// The server's certificate (DER), once TLS is up.
+    private func peerCertificate() -> [UInt8]? {
         var der = berval(bv_len: 0, bv_val: nil)
         guard ldap_get_option(ld, LDAP_OPT_X_TLS_PEERCERT, &der) == LDAP_OPT_SUCCESS, let bytes = der.bv_val else { return nil }
         defer { ber_memfree(bytes) }
@@ -353,6 +372,9 @@ public final class LDAPConnection {
             }
             ldap_memfree(message)
         }
+        if code == LDAP_TIMEOUT {
+            diagnostic = "no answer within \(timeoutSeconds) s (--timeout)"
+        }
         if diagnostic == nil || diagnostic?.isEmpty == true {
             var message: UnsafeMutablePointer<CChar>?
             if ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message) == LDAP_OPT_SUCCESS, let message {
@@ -366,6 +388,59 @@ public final class LDAPConnection {
 
 @available(*, unavailable)
 extension LDAPConnection: Sendable {}
+
+/// The socket of the connection being waited on, and whether its deadline fired. libldap reports the
+/// socket through its connection callbacks; the deadline runs on a global dispatch queue.
+final class Deadline: @unchecked Sendable {
+    private let lock = NSLock()
+    private var socket: Int32 = -1
+    private var call = 0
+    private var waiting = false
+    private var fired = false
+
+    func opened(_ fd: Int32) { lock.withLock { socket = fd } }
+    func closed() { lock.withLock { socket = -1 } }
+
+    func run(seconds: Double, _ body: () -> Int32) -> (Int32, timedOut: Bool) {
+        let id = lock.withLock {
+            call += 1
+            waiting = true
+            fired = false
+            return call
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            lock.withLock {
+                guard waiting, call == id, socket >= 0 else { return }
+                fired = true
+                shutdown(socket, Int32(SHUT_RDWR))
+            }
+        }
+        let rc = body()
+        return lock.withLock {
+            waiting = false
+            return (rc, fired)
+        }
+    }
+}
+
+private let socketOpened: @convention(c) (
+    OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<LDAPURLDesc>?, UnsafeMutablePointer<sockaddr>?,
+    UnsafeMutablePointer<ldap_conncb>?
+) -> Int32 = { _, sockbuf, _, _, callbacks in
+    var fd: Int32 = -1
+    if let sockbuf, let arg = callbacks?.pointee.lc_arg {
+        _ = ber_sockbuf_ctrl(sockbuf, LBER_SB_OPT_GET_FD, &fd)
+        Unmanaged<Deadline>.fromOpaque(arg).takeUnretainedValue().opened(fd)
+    }
+    return 0
+}
+
+private let socketClosed: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<ldap_conncb>?) -> Void = {
+    _, _, callbacks in
+    if let arg = callbacks?.pointee.lc_arg {
+        Unmanaged<Deadline>.fromOpaque(arg).takeUnretainedValue().closed()
+    }
+}
 
 /// What the SASL interaction callback needs, passed through libldap's `defaults` pointer.
 private final class GSSAPIBindContext {

@@ -44,7 +44,7 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
         case Self.invalidCredentials: "Check the bind DN and the password"
         case Self.strongAuthRequired: "The server requires an encrypted connection for this bind: use ldaps:// or StartTLS"
         case -1: "Check the URI, that the server listens there and, for TLS, that its certificate is trusted (directory.tls.caFile) and carries the name in the URI"
-        case -5: "The server did not answer in time"
+        case -5: "Raise --timeout if the server is only slow"
         default: nil
         }
     }

@@ -134,6 +134,40 @@ struct Authentication {
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
+    /// A server that accepts TCP and never answers (the kernel completes the handshake of a listening
+    /// socket nobody accepts on): every way of connecting ends within --timeout.
+    @Test(arguments: ["ldaps", "ldap+starttls", "gssapi"])
+    func aServerThatNeverAnswersTimesOut(kind: String) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                try #require(bind(listener, sa, length) == 0 && listen(listener, 16) == 0)
+                try #require(getsockname(listener, sa, &length) == 0)
+            }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+        // The DC's name (it resolves to 127.0.0.1), so that GSSAPI gets its service ticket and then waits on LDAP.
+        let host = LDAPConnection.host(of: dc.ldapURI)
+        let (uri, directory) = switch kind {
+        case "ldaps": ("ldaps://\(host):\(port)", dc.simpleDirectory)
+        case "ldap+starttls": ("ldap://\(host):\(port)", dc.simpleDirectory)
+        default: ("ldap://\(host):\(port)", dc.gssapiDirectory())
+        }
+        let clock = ContinuousClock()
+        var r: RunResult!
+        let elapsed = try clock.measure {
+            r = try kcdctl("plan", "-f", try dc.manifest(hosts: ["HV01"], directory: directory), "--uri", uri, "--timeout", "1")
+        }
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("failed: -5 timeout (Timed out): no answer within 1.0 s (--timeout)"), "\(r.stderr)")
+        #expect(elapsed < .seconds(5))
+    }
+
     @Test func secretFilesReadableByOthersAreRefused() throws {
         let loose = NSTemporaryDirectory() + "kcdctl-pw-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: dc.passwordFile, toPath: loose)
