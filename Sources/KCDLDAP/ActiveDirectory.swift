@@ -69,7 +69,11 @@ public final class ActiveDirectory: Directory {
     /// One modify: value-level delete and add of msDS-AllowedToDelegateTo, and userAccountControl as
     /// delete-old + add-new. Should anything differ from what the plan saw, the server refuses all of it.
     public func apply(_ change: HostChange) throws {
-        try connection.modify(dn: change.dn, Self.modifications(change))
+        do {
+            try connection.modify(dn: change.dn, Self.modifications(change))
+        } catch let error as LDAPError where error.code == LDAPError.noSuchAttribute || error.code == LDAPError.typeOrValueExists {
+            throw ChangedMeanwhile(host: change.host, detail: "the directory refused the whole modify: \(error.code) \(error.name)")
+        }
     }
 
     public static func modifications(_ change: HostChange) -> [LDAPModification] {

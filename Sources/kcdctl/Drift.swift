@@ -1,30 +1,56 @@
 import ArgumentParser
+import Foundation
 import KCDCore
 
 extension Kcdctl {
     struct Drift: KcdctlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "For cron: exit 0 when AD matches the manifest, 2 on drift (printed), 1 on error.")
+            abstract: "For cron: exit 0 when AD matches the manifest, 2 on drift (printed), 1 on error.",
+            discussion: "See docs/operations.md for a crontab line and the metrics it writes for node_exporter.")
 
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
+        @OptionGroup var target: TargetOption
 
         @Option(help: "text or json.")
         var format: OutputFormat = .text
 
+        @Flag(name: .shortAndLong, help: "Print nothing when in sync.")
+        var quiet = false
+
+        @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write the outcome in the Prometheus text format (atomically), e.g. for node_exporter's textfile collector.", valueName: "PATH"))
+        var metricsFile: String?
+
         func execute() throws -> Int32 {
-            let session = try Session.open(manifest: manifest.file, directory)
-            let plan = try session.reconciliation.plan()
-            session.logCounters()
-            switch format {
-            case .json:
-                Terminal.out(PlanJSON.render(plan))
-            case .text where plan.isEmpty:
-                Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? "" : "s") match \(manifest.file).\n")
-            case .text:
-                Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n" + PlanText.render(plan))
+            let started = Date()
+            let plan: KCDCore.Plan
+            do {
+                let session = try Session.open(manifest: manifest.file, directory)
+                try target.check(session.manifest)
+                plan = try session.reconciliation.plan(targets: target.targets)
+                session.logCounters()
+                try writeMetrics(plan, started)
+                switch format {
+                case .json: Terminal.out(session.document(plan, targets: target.targets).encoded())
+                case .text where plan.isEmpty:
+                    if !quiet { Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? "" : "s") match \(manifest.file).\n") }
+                case .text:
+                    Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n"
+                        + PlanText.render(plan, color: Terminal.color))
+                }
+            } catch {
+                try? writeMetrics(nil, started)
+                throw error
             }
             return plan.isEmpty ? 0 : 2
+        }
+
+        func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date) throws {
+            guard let metricsFile else { return }
+            let now = Date()
+            try Files.writeAtomically(metricsFile, DriftMetrics.render(.init(
+                plan: plan, finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started),
+                manifest: manifest.file)))
         }
     }
 }

@@ -34,6 +34,23 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
+struct TargetOption: ParsableArguments {
+    @Option(name: .customLong("target"), help: ArgumentHelp("Limit to this host (repeatable), for staged rollouts.", valueName: "HOST"))
+    var hosts: [String] = []
+
+    /// nil when no --target was given.
+    var targets: [String]? { hosts.isEmpty ? nil : hosts }
+
+    /// Every --target must be a host of the manifest.
+    func check(_ manifest: Manifest) throws {
+        let known = Set(manifest.hosts.map { $0.lowercased() })
+        let unknown = hosts.filter { !known.contains($0.lowercased()) }
+        guard unknown.isEmpty else {
+            throw UsageError("--target \(unknown.joined(separator: ", ")): not a host of the manifest")
+        }
+    }
+}
+
 /// Commands report their own errors: one line on stderr, then exit 1. No stack traces, no `error 1`.
 protocol KcdctlCommand: ParsableCommand {
     /// Returns the exit status.

@@ -1,29 +1,58 @@
 import ArgumentParser
+import Foundation
 import KCDCore
 
 extension Kcdctl {
     struct Plan: KcdctlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the minimal change that makes AD match the manifest. Writes nothing.")
+            abstract: "Show the minimal change that makes AD match the manifest. Writes nothing to AD.",
+            discussion: "With --out, the plan is also saved for `kcdctl apply PLAN.json`, which applies exactly it.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json, markdown
+        }
 
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
+        @OptionGroup var target: TargetOption
 
-        @Option(help: "text or json.")
-        var format: OutputFormat = .text
+        @Option(help: "text, json or markdown (a table per cluster, for a merge-request comment).")
+        var format: Format = .text
+
+        @Option(help: ArgumentHelp("Also save the plan (JSON, see docs/plan-format.md) for `kcdctl apply PLAN.json`.", valueName: "PLAN.json"))
+        var out: String?
 
         @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there is nothing to change, 2 when there is, 1 on error.")
         var detailedExitcode = false
 
         func execute() throws -> Int32 {
             let session = try Session.open(manifest: manifest.file, directory)
-            let plan = try session.reconciliation.plan()
+            try target.check(session.manifest)
+            let plan = try session.reconciliation.plan(targets: target.targets)
             session.logCounters()
+            let document = session.document(plan, targets: target.targets)
+            if let out {
+                try Files.writeAtomically(out, document.encoded())
+            }
             switch format {
-            case .json: Terminal.out(PlanJSON.render(plan))
-            case .text: Terminal.out(session.header + PlanText.render(plan))
+            case .json: Terminal.out(document.encoded())
+            case .markdown: Terminal.out(PlanMarkdown.render(plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))"))
+            case .text: Terminal.out(session.header + PlanText.render(plan, color: Terminal.color))
+            }
+            if let out {
+                Terminal.err("Saved the plan to \(out) (sha256 \(document.sha256 ?? "")); apply exactly it with `kcdctl apply \(out)`.\n")
             }
             return detailedExitcode && !plan.isEmpty ? 2 : 0
         }
+    }
+}
+
+extension Session {
+    /// The plan with everything needed to apply it later and to tell what it was computed from.
+    func document(_ plan: KCDCore.Plan, targets: [String]?) -> PlanDocument {
+        PlanDocument(plan, .init(
+            kcdctlVersion: Kcdctl.version, createdAt: Date(),
+            manifestPath: URL(fileURLWithPath: manifestPath).standardizedFileURL.path,
+            manifestSHA256: manifest.sha256 ?? "", uri: uri, baseDN: baseDN, targets: targets))
     }
 }

@@ -26,6 +26,12 @@ enum Terminal {
     }
 
     static var inputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    static var errorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Colors on a terminal only, and never when NO_COLOR is set (https://no-color.org).
+    static var color: Bool {
+        isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
 
     /// A line from stdin, or nil at its end.
     static func readLine() -> String? { Swift.readLine(strippingNewline: true) }

@@ -214,29 +214,31 @@ struct ApplyAgainstSamba {
         #expect(r.stdout.contains("+ msDS-AllowedToDelegateTo: cifs/\(hosts[2])\n"))
     }
 
-    @Test func aHostChangedSinceThePlanFailsAtomically() throws {
+    @Test func aHostChangedSinceThePlanIsRefusedAndAModifyIsAtomic() throws {
         let hosts = TestDC.names("a", "b")
         try dc.addComputers(hosts)
         let manifest = try ManifestLoader.load(path: try dc.manifest(hosts: hosts))
-        let reconciliation = Reconciliation(manifest: manifest, domain: dc.domain, directory: try dc.directory())
+        let directory = try dc.directory()
+        let reconciliation = Reconciliation(manifest: manifest, domain: dc.domain, directory: directory)
         let plan = try reconciliation.plan()
         #expect(plan.changes.count == 2)
 
         // Between plan and apply, someone adds one of the planned values to the first host.
         let first = plan.changes[0]
         try dc.addValues(first.host, [first.add[0].value])
-        let report = reconciliation.apply(plan)
+        let report = try reconciliation.apply(plan)
+        #expect(report.stale.map(\.change.host) == [first.host])
+        #expect(report.stale.first?.difference == "msDS-AllowedToDelegateTo gained \(first.add[0].value)")
+        #expect(report.applied.isEmpty && report.notAttempted.map(\.host) == [plan.changes[1].host], "nothing is written when any host is stale")
 
-        let failure = try #require(report.failure)
-        #expect(failure.change.host == first.host)
-        #expect((failure.error as? LDAPError)?.code == LDAPError.typeOrValueExists)
-        #expect(report.applied.isEmpty && report.notAttempted.map(\.host) == [plan.changes[1].host])
+        // The directory itself refuses the whole modify when a precondition no longer holds.
+        #expect(throws: ChangedMeanwhile.self) { try directory.apply(first) }
         let after = try dc.read(hosts)[first.host]!
         #expect(after.allowedToDelegateTo == [first.add[0].value], "none of the other operations of that modify applied")
         #expect(after.userAccountControl == .workstationTrustAccount)
 
         // A re-run converges.
-        #expect(try reconciliation.apply(try reconciliation.plan()).failure == nil)
+        #expect(try reconciliation.apply(try reconciliation.plan()).isComplete)
         #expect(try reconciliation.plan().isEmpty)
     }
 
@@ -305,8 +307,8 @@ struct ApplyAgainstSamba {
         var plan: KCDCore.Plan!
         let planTime = try clock.measure { plan = try reconciliation.plan() }
         var report: ApplyReport!
-        let applyTime = clock.measure { report = reconciliation.apply(plan) }
-        #expect(report.failure == nil && report.applied.count == 64)
+        let applyTime = try clock.measure { report = try reconciliation.apply(plan) }
+        #expect(report.isComplete && report.applied.count == 64)
         #expect(try reconciliation.plan().isEmpty)
         #expect(directory.connection.counters.modifyRequests == 64)
         print("64 hosts (debug build): plan \(planTime), apply \(applyTime) for \(plan.summary.valuesToAdd) values")

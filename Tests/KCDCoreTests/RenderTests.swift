@@ -39,9 +39,14 @@ func samplePlan() throws -> Plan {
     }
 
     @Test func json() throws {
-        let text = PlanJSON.render(try samplePlan())
+        let context = PlanDocument.Context(
+            kcdctlVersion: "9.9", createdAt: Date(timeIntervalSince1970: 1_800_000_000), manifestPath: "/etc/kcdctl/m.yaml",
+            manifestSHA256: SHA256.hex("manifest"), uri: "ldaps://dc01", baseDN: "DC=corp,DC=example,DC=com")
+        let text = PlanDocument(try samplePlan(), context).encoded()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(object["formatVersion"] as? Int == 1)
+        #expect(object["kind"] as? String == "kcdctl-plan" && object["formatVersion"] as? Int == 1)
+        #expect(object["createdAt"] as? String == "2027-01-15T08:00:00Z")
+        #expect((object["directory"] as? [String: String])?["baseDN"] == "DC=corp,DC=example,DC=com")
         let changes = try #require(object["changes"] as? [[String: Any]])
         #expect(changes.count == 1)
         let c = changes[0]
@@ -50,13 +55,58 @@ func samplePlan() throws -> Plan {
         #expect(c["add"] as? [String] == ["cifs/hv02.corp.example.com", "cifs/HV03", "cifs/hv03.corp.example.com"])
         #expect(c["remove"] as? [String] == ["cifs/HV09"])
         #expect(c["securityFix"] as? Bool == true)
+        let observed = try #require(c["observed"] as? [String: Any])
+        #expect(observed["msDS-AllowedToDelegateTo"] as? [String] == ["cifs/HV02", "cifs/HV09", "http/web01"])
+        #expect(observed["userAccountControl"] as? Int == 0x81000)
         let uac = try #require(c["userAccountControl"] as? [String: Any])
         #expect(uac["from"] as? Int == 0x81000 && uac["to"] as? Int == 0x1001000)
         #expect(uac["clearedFlags"] as? [String] == ["TRUSTED_FOR_DELEGATION"])
         #expect(object["unchanged"] as? [String] == ["HV02", "HV03"])
         let summary = try #require(object["summary"] as? [String: Int])
         #expect(summary["hostsToChange"] == 1 && summary["valuesToAdd"] == 3 && summary["valuesToRemove"] == 1)
-        #expect(PlanJSON.render(try samplePlan()) == text, "stable bytes")
+        #expect(PlanDocument(try samplePlan(), context).encoded() == text, "stable bytes")
+    }
+
+    @Test func markdown() throws {
+        let m = manifest(Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], hosts: ["HV01", "HV02", "HV03"]))
+        #expect(PlanMarkdown.render(try samplePlan(), manifest: m, directory: "ldaps://dc01") == """
+            ### kcdctl plan for `ldaps://dc01`
+
+            #### Cluster `a` (any-protocol)
+
+            | Host | Add | Remove | userAccountControl |
+            |---|---|---|---|
+            | **HV01** | `cifs/hv02.corp.example.com`<br>`cifs/HV03`<br>`cifs/hv03.corp.example.com` | `cifs/HV09` | `0x81000` → `0x1001000`<br>+TRUSTED_TO_AUTH_FOR_DELEGATION −TRUSTED_FOR_DELEGATION **SECURITY FIX** |
+
+            Unchanged: `HV02`, `HV03`
+
+            **Warnings**
+
+            - `cifs/hv03.corp.example.com`: not registered on HV03 (nor through sPNMappings): delegation to it cannot work until the SPN is registered
+
+            **Plan: 1 host to change (3 values to add, 1 to remove, 1 userAccountControl change, 1 security fix), 2 unchanged.**
+
+            """)
+    }
+
+    @Test func colorsOnlyWhenAsked() throws {
+        let plain = PlanText.render(try samplePlan())
+        let colored = PlanText.render(try samplePlan(), color: true)
+        #expect(!plain.contains("\u{1B}"))
+        #expect(colored.contains("\u{1B}[32m    + msDS") == false && colored.contains("    \u{1B}[32m+ msDS-AllowedToDelegateTo: cifs/HV03\u{1B}[0m"))
+        #expect(colored.replacingOccurrences(of: "\u{1B}\\[[0-9]+m", with: "", options: .regularExpression) == plain)
+    }
+
+    @Test func driftMetrics() throws {
+        let text = DriftMetrics.render(.init(plan: try samplePlan(), finished: 1_800_000_000.5, duration: 0.0421, manifest: "/etc/k\"m.yaml"))
+        #expect(text.contains("# TYPE kcdctl_drift_hosts gauge\nkcdctl_drift_hosts{manifest=\"/etc/k\\\"m.yaml\"} 1\n"))
+        #expect(text.contains("kcdctl_drift_success{manifest=\"/etc/k\\\"m.yaml\"} 1\n"))
+        #expect(text.contains("kcdctl_drift_values_missing{manifest=\"/etc/k\\\"m.yaml\"} 3\n"))
+        #expect(text.contains("kcdctl_drift_values_extra{manifest=\"/etc/k\\\"m.yaml\"} 1\n"))
+        #expect(text.contains("kcdctl_drift_last_run_timestamp_seconds{manifest=\"/etc/k\\\"m.yaml\"} 1800000000.5\n"))
+        #expect(text.contains("kcdctl_drift_duration_seconds{manifest=\"/etc/k\\\"m.yaml\"} 0.042\n"))
+        let failed = DriftMetrics.render(.init(plan: nil, finished: 1, duration: 2, manifest: "m"))
+        #expect(failed.contains("kcdctl_drift_success{manifest=\"m\"} 0\n") && !failed.contains("kcdctl_drift_hosts"))
     }
 
     @Test func showDescribesTheDelegationTab() {

@@ -5,10 +5,15 @@ public struct Manifest: Sendable {
 
     public var directory: DirectorySettings
     public var clusters: [Cluster]
+    /// Where `apply` appends its audit trail (JSON Lines), if anywhere.
+    public var auditFile: String?
+    /// SHA-256 of the manifest file's bytes, when it was read from a file.
+    public var sha256: String?
 
-    public init(directory: DirectorySettings, clusters: [Cluster]) {
+    public init(directory: DirectorySettings, clusters: [Cluster], auditFile: String? = nil) {
         self.directory = directory
         self.clusters = clusters
+        self.auditFile = auditFile
     }
 
     /// Every managed host once (first spelling wins), in manifest order.

@@ -7,15 +7,17 @@ public enum ManifestLoader {
     /// Reads `path` (the core's only I/O). Relative file paths inside the manifest are taken relative
     /// to the manifest's folder.
     public static func load(path: String) throws -> Manifest {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? "cannot read it"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "no such file"
             throw ManifestError(file: path, location: nil, message: "cannot read the manifest: \(reason)")
         }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ManifestError(file: path, location: nil, message: "the manifest is not UTF-8 text")
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(text, file: path, relativeTo: folder)
+        var manifest = try parse(text, file: path, relativeTo: folder)
+        manifest.sha256 = SHA256.hex(data)
+        return manifest
     }
 
     public static func parse(_ text: String, file: String, relativeTo folder: String? = nil) throws -> Manifest {
@@ -60,7 +62,7 @@ private struct Reader {
 
     mutating func manifest(_ root: Node) throws -> Manifest {
         let map = try mapping(root, "the manifest")
-        try checkKeys(map, allowed: ["version", "directory", "clusters"], in: "the manifest")
+        try checkKeys(map, allowed: ["version", "directory", "clusters", "audit"], in: "the manifest")
         let versionNode = try required(map, "version", in: "the manifest", root)
         guard let version = versionNode.int, versionNode.scalar != nil else {
             throw error(versionNode, "version must be a number; this kcdctl reads version \(Manifest.version)")
@@ -74,7 +76,13 @@ private struct Reader {
         guard !clusterNodes.isEmpty else { throw error(clustersNode, "clusters is empty: declare at least one cluster") }
         let clusters = try clusterNodes.map(cluster)
         try checkAcrossClusters(clusters, clusterNodes)
-        return Manifest(directory: directory, clusters: clusters)
+        var auditFile: String?
+        if let auditNode = map["audit"] {
+            let audit = try mapping(auditNode, "audit")
+            try checkKeys(audit, allowed: ["file"], in: "audit")
+            auditFile = try string(audit, "file").map(resolvePath)
+        }
+        return Manifest(directory: directory, clusters: clusters, auditFile: auditFile)
     }
 
     // MARK: directory

@@ -42,20 +42,43 @@ public struct HostChange: Sendable, Equatable {
     public var host: String
     public var dn: String
     public var mode: DelegationMode
+    /// The clusters of the manifest the host is in.
+    public var clusters: [String]
     /// Values of `msDS-AllowedToDelegateTo` to add, sorted.
     public var add: [SPN]
     /// Values to remove, spelled exactly as stored, sorted.
     public var remove: [SPN]
     public var userAccountControl: UserAccountControlChange?
+    /// The object as it was read when the change was computed: the change's precondition.
+    public var observed: ObservedComputer
 
-    public init(host: String, dn: String, mode: DelegationMode, add: [SPN], remove: [SPN],
-                userAccountControl: UserAccountControlChange?) {
+    public init(host: String, dn: String, mode: DelegationMode, clusters: [String] = [], add: [SPN], remove: [SPN],
+                userAccountControl: UserAccountControlChange?, observed: ObservedComputer? = nil) {
         self.host = host
         self.dn = dn
         self.mode = mode
+        self.clusters = clusters
         self.add = add
         self.remove = remove
         self.userAccountControl = userAccountControl
+        self.observed = observed ?? ObservedComputer(name: host, dn: dn, userAccountControl: userAccountControl?.from ?? [])
+    }
+
+    /// How the object differs now from what the change was computed against, or nil when it does not:
+    /// the values of msDS-AllowedToDelegateTo (exactly as stored) and userAccountControl.
+    public func staleness(now current: ObservedComputer) -> String? {
+        var differences: [String] = []
+        let before = Set(observed.allowedToDelegateTo)
+        let after = Set(current.allowedToDelegateTo)
+        let gained = after.subtracting(before).sorted()
+        let lost = before.subtracting(after).sorted()
+        if !gained.isEmpty { differences.append("msDS-AllowedToDelegateTo gained \(gained.joined(separator: ", "))") }
+        if !lost.isEmpty { differences.append("msDS-AllowedToDelegateTo lost \(lost.joined(separator: ", "))") }
+        if current.userAccountControl != observed.userAccountControl {
+            differences.append("userAccountControl is \(current.userAccountControl), was \(observed.userAccountControl)")
+        }
+        if current.dn != observed.dn { differences.append("the object moved to \(current.dn)") }
+        return differences.isEmpty ? nil : differences.joined(separator: "; ")
     }
 
     /// The host had unconstrained delegation (0x80000) and loses it: a security fix, called out in review.

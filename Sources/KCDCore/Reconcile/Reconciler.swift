@@ -1,13 +1,16 @@
 /// Diffs the desired state against the observed one. Pure: the same inputs give the same plan.
 public enum Reconciler {
+    /// - Parameter targets: limit the plan to these hosts (lowercased names); nil for all.
     /// - Throws: `MissingHostsError` when any managed host has no computer object: no plan is partial.
     public static func plan(
-        _ manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings
+        _ manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
+        targets: Set<String>? = nil
     ) throws -> Plan {
         var byName: [String: ObservedComputer] = [:]
         for computer in observed { byName[computer.name.lowercased()] = computer }
 
-        let desired = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName }
+        var desired = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName }
+        if let targets { desired.hosts.removeAll { !targets.contains($0.name.lowercased()) } }
 
         let missing = desired.hosts.filter { byName[$0.name.lowercased()] == nil }
         guard missing.isEmpty else {
@@ -45,8 +48,8 @@ public enum Reconciler {
         let uacChange = uac == current.userAccountControl
             ? nil : UserAccountControlChange(from: current.userAccountControl, to: uac)
         if add.isEmpty && remove.isEmpty && uacChange == nil { return nil }
-        return HostChange(host: desired.name, dn: current.dn, mode: desired.mode, add: add, remove: remove,
-                          userAccountControl: uacChange)
+        return HostChange(host: desired.name, dn: current.dn, mode: desired.mode, clusters: desired.clusters,
+                          add: add, remove: remove, userAccountControl: uacChange, observed: current)
     }
 
     /// A target SPN that its account does not register can never be delegated to.

@@ -1,22 +1,27 @@
 /// The plan as a reviewer reads it: per host, `+`/`-` values and the userAccountControl swap with flag
 /// names, warnings, and a summary line. Stable order, so two renderings of one plan are identical.
+/// With `color`, ANSI colors (for terminals only; the CLI decides, honouring NO_COLOR).
 public enum PlanText {
-    public static func render(_ plan: Plan) -> String {
+    public static func render(_ plan: Plan, color: Bool = false) -> String {
+        let c = Colors(on: color)
         var out = ""
         for change in plan.changes {
-            out += "~ \(change.host)  \(change.dn)\n"
-            for spn in change.add { out += "    + msDS-AllowedToDelegateTo: \(spn.value)\n" }
-            for spn in change.remove { out += "    - msDS-AllowedToDelegateTo: \(spn.value)\n" }
+            out += "\(c.yellow)~\(c.reset) \(c.bold)\(change.host)\(c.reset)  \(change.dn)\n"
+            for spn in change.add { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(spn.value)\(c.reset)\n" }
+            for spn in change.remove { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(spn.value)\(c.reset)\n" }
             if let uac = change.userAccountControl {
-                out += "    ~ userAccountControl: \(uac.from) -> \(uac.to)\n"
-                for flag in uac.added.flagNames { out += "        + \(flag)\(note(flag))\n" }
-                for flag in uac.removed.flagNames { out += "        - \(flag)\(note(flag, removed: true))\n" }
+                out += "    \(c.yellow)~ userAccountControl: \(uac.from) -> \(uac.to)\(c.reset)\n"
+                for flag in uac.added.flagNames { out += "        \(c.green)+ \(flag)\(note(flag))\(c.reset)\n" }
+                for flag in uac.removed.flagNames {
+                    let fix = flag == "TRUSTED_FOR_DELEGATION" ? "  \(c.bold)SECURITY FIX" : ""
+                    out += "        \(c.red)- \(flag)\(note(flag))\(fix)\(c.reset)\n"
+                }
             }
             out += "\n"
         }
         if !plan.warnings.isEmpty {
-            out += "Warnings:\n"
-            for warning in plan.warnings { out += "  ! \(warning.subject): \(warning.message)\n" }
+            out += "\(c.yellow)Warnings:\(c.reset)\n"
+            for warning in plan.warnings { out += "  \(c.yellow)!\(c.reset) \(warning.subject): \(warning.message)\n" }
             out += "\n"
         }
         out += summaryLine(plan) + "\n"
@@ -34,15 +39,24 @@ public enum PlanText {
         return "Plan: \(count(s.hostsToChange, "host")) to change (\(parts.joined(separator: ", "))), \(s.hostsUnchanged) unchanged."
     }
 
-    static func note(_ flag: String, removed: Bool = false) -> String {
+    static func note(_ flag: String) -> String {
         switch flag {
         case "TRUSTED_TO_AUTH_FOR_DELEGATION": "  (constrained delegation: use any authentication protocol)"
-        case "TRUSTED_FOR_DELEGATION": removed ? "  (unconstrained delegation)  SECURITY FIX" : "  (unconstrained delegation)"
+        case "TRUSTED_FOR_DELEGATION": "  (unconstrained delegation)"
         default: ""
         }
     }
 
     static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
         "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
+}
+
+/// ANSI escapes, or nothing.
+struct Colors {
+    let green, red, yellow, bold, reset: String
+    init(on: Bool) {
+        (green, red, yellow, bold, reset) = on
+            ? ("\u{1B}[32m", "\u{1B}[31m", "\u{1B}[33m", "\u{1B}[1m", "\u{1B}[0m") : ("", "", "", "", "")
     }
 }
