@@ -33,7 +33,7 @@ extension Kcdctl {
                 switch format {
                 case .json: Terminal.out(session.document(plan, targets: target.targets).encoded())
                 case .text where plan.isEmpty:
-                    if !quiet { Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? "" : "s") match \(manifest.file).\n") }
+                    if !quiet { Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(manifest.file).\n") }
                 case .text:
                     Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n"
                         + PlanText.render(plan, color: Terminal.color))

@@ -54,6 +54,8 @@ struct Session {
         if let problem = settings.transportProblem(uri: uri) { throw UsageError(problem) }
 
         disableCoreDumps()
+        // A connection the DC drops must surface as an LDAP error, not kill kcdctl on the next write.
+        signal(SIGPIPE, SIG_IGN)
         let tls = LDAPConnection.TLS(caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
                                      startTLS: settings.usesStartTLS)
         let auth = settings.auth

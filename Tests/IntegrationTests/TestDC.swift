@@ -173,48 +173,64 @@ struct RunResult {
 
 /// Runs a program with stdin not a terminal (`input`, or nothing); output goes through files, so size does not matter.
 func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil) throws -> RunResult {
+    try Running(arguments, environment: environment, removing: removing, input: input).wait()
+}
+
+/// A program started and not yet waited for.
+final class Running {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
-    process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
-    var env = ProcessInfo.processInfo.environment
-    for key in removing { env[key] = nil }
-    env.merge(environment) { $1 }
-    env["KCDCTL_DC_DIR"] = TestDC.dcFolder
-    if let dc = TestDC.shared { env["KRB5_CONFIG"] = env["KRB5_CONFIG"] ?? dc.krb5Config }
-    process.environment = env
-    let out = NSTemporaryDirectory() + "kcdctl-out-\(UUID().uuidString)"
-    let err = out + ".err"
-    FileManager.default.createFile(atPath: out, contents: nil)
-    FileManager.default.createFile(atPath: err, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: out)
-        try? FileManager.default.removeItem(atPath: err)
+    private let out = NSTemporaryDirectory() + "kcdctl-out-\(UUID().uuidString)"
+    private var err: String { out + ".err" }
+
+    init(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
+        process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in removing { env[key] = nil }
+        env.merge(environment) { $1 }
+        env["KCDCTL_DC_DIR"] = TestDC.dcFolder
+        if let dc = TestDC.shared { env["KRB5_CONFIG"] = env["KRB5_CONFIG"] ?? dc.krb5Config }
+        process.environment = env
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
     }
-    process.standardOutput = FileHandle(forWritingAtPath: out)
-    process.standardError = FileHandle(forWritingAtPath: err)
-    let stdin = Pipe()
-    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-    try process.run()
-    if let input {
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
+
+    func wait() -> RunResult {
+        process.waitUntilExit()
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+        }
+        return RunResult(status: process.terminationStatus,
+                         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus,
-                     stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+}
+
+/// The built kcdctl, started without waiting.
+func startKcdctl(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    try Running([try kcdctlBinary()] + arguments, environment: environment,
+                removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL", "KRB5CCNAME"])
 }
 
 /// The built kcdctl (`make test` builds it first), without any password in its environment.
 func kcdctl(_ arguments: String..., environment: [String: String] = [:]) throws -> RunResult {
-    try run([try kcdctlBinary()] + arguments, environment: environment,
-            removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL", "KRB5CCNAME"])
+    try startKcdctl(arguments, environment: environment).wait()
 }
 
 /// The built kcdctl on a terminal (util-linux `script` gives it one), answering its prompt with `answer`.
 func kcdctlOnATerminal(_ arguments: [String], answer: String) throws -> RunResult {
     let command = ([try kcdctlBinary()] + arguments).map { "'\($0)'" }.joined(separator: " ")
-    return try run(["script", "-qec", command, "/dev/null"], removing: ["KCDCTL_BIND_PASSWORD"], input: answer + "\n")
+    return try run(["script", "-qec", command, "/dev/null"], removing: ["KCDCTL_BIND_PASSWORD", "NO_COLOR"], input: answer + "\n")
 }
 
 func kcdctlBinary() throws -> String {

@@ -31,7 +31,7 @@ public enum PlanText {
     public static func summaryLine(_ plan: Plan) -> String {
         let s = plan.summary
         if plan.isEmpty {
-            return "No changes: \(count(s.hostsUnchanged, "host")) match the manifest."
+            return "No changes: \(count(s.hostsUnchanged, "host")) \(s.hostsUnchanged == 1 ? "matches" : "match") the manifest."
         }
         var parts = ["\(count(s.valuesToAdd, "value")) to add", "\(s.valuesToRemove) to remove",
                      "\(count(s.userAccountControlChanges, "userAccountControl change"))"]

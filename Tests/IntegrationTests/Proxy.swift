@@ -1,0 +1,91 @@
+import Foundation
+
+/// A TCP proxy on 127.0.0.1 in front of the test DC, so that a test can make "the DC" die (`stop`) or go
+/// silent (`freeze`) for one kcdctl process without disturbing the tests that share the real DC.
+final class Proxy: @unchecked Sendable {
+    let port: UInt16
+    private let target: UInt16
+    private let listener: Int32
+    private let lock = NSLock()
+    private var sockets: [Int32] = []
+    private var stopped = false
+    private var frozen = false
+
+    init(to targetPort: UInt16) throws {
+        target = targetPort
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = Self.loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = listener
+        let ok = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, sa, &length) == 0
+            }
+        }
+        guard ok else { throw TestFailure("proxy: cannot listen") }
+        port = UInt16(bigEndian: address.sin_port)
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    /// The DC "dies": every connection is cut and no new one is accepted.
+    func stop() {
+        lock.withLock {
+            stopped = true
+            for fd in sockets + [listener] { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    /// The DC "hangs": connections stay open, nothing more is passed on.
+    func freeze() { lock.withLock { frozen = true } }
+
+    deinit {
+        stop()
+        lock.withLock { for fd in sockets + [listener] { close(fd) } }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = Self.loopback(port: target)
+            let connected = withUnsafePointer(to: &address) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            let keep = lock.withLock { () -> Bool in
+                sockets += [client, server]
+                return !stopped && connected
+            }
+            guard keep else {
+                shutdown(client, Int32(SHUT_RDWR))
+                continue
+            }
+            Thread.detachNewThread { [self] in pump(from: client, to: server) }
+            Thread.detachNewThread { [self] in pump(from: server, to: client) }
+        }
+    }
+
+    private func pump(from: Int32, to: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            if lock.withLock({ frozen }) { continue }
+            var sent = 0
+            while sent < n {
+                let m = buffer.withUnsafeBytes { write(to, $0.baseAddress! + sent, n - sent) }
+                guard m > 0 else { return }
+                sent += m
+            }
+        }
+        shutdown(to, Int32(SHUT_WR))
+    }
+
+    private static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        return address
+    }
+}
