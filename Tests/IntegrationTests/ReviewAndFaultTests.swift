@@ -109,26 +109,33 @@ struct ReviewAndFaults {
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
+    /// `kcdctl apply` through a proxy in front of the DC, paused after `hosts` hosts; `fault` then breaks the
+    /// proxy, the apply goes on, and its result comes back with how long it took after the fault.
+    func applyWithFault(_ manifestHosts: [String], pauseAfter hosts: Int, timeout: Int, fault: (Proxy) -> Void) throws -> (RunResult, Duration) {
+        let proxy = try Proxy(to: 636)
+        let host = LDAPConnection.host(of: dc.uri)
+        let viaProxy = try dc.manifest(hosts: manifestHosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.uri, with: "ldaps://\(host):\(proxy.port)"))
+        let pause = temporaryPath("pause")
+        FileManager.default.createFile(atPath: pause, contents: nil)
+        let apply = try startKcdctl(["apply", "-f", viaProxy, "--auto-approve", "--timeout", "\(timeout)"],
+                                    environment: ["KCDCTL_TEST_PAUSE_AFTER_HOSTS": "\(hosts)", "KCDCTL_TEST_PAUSE_FILE": pause])
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: pause + ".paused") && Date() < deadline { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: pause + ".paused"), "apply never reached host \(hosts)")
+        fault(proxy)
+        let clock = ContinuousClock()
+        let started = clock.now
+        try FileManager.default.removeItem(atPath: pause)
+        let result = apply.wait()
+        return (result, clock.now - started)
+    }
+
     @Test func theDCDyingMidApplyLosesNothingAndARerunConverges() throws {
         let hosts = TestDC.names("a", "b", "c", "d", "e", "f")
         try dc.addComputers(hosts)
         for host in hosts { try dc.addValues(host, ["http/foreign.\(dc.domain)", "cifs/RETIRED"]) }
-        let proxy = try Proxy(to: 636)
-        let host = LDAPConnection.host(of: dc.uri)
-        let viaProxy = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.uri, with: "ldaps://\(host):\(proxy.port)"))
-        let pause = temporaryPath("pause")
-        FileManager.default.createFile(atPath: pause, contents: nil)
-        let apply = try startKcdctl(["apply", "-f", viaProxy, "--auto-approve", "--timeout", "5"],
-                                    environment: ["KCDCTL_TEST_PAUSE_AFTER_HOSTS": "2", "KCDCTL_TEST_PAUSE_FILE": pause])
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: pause + ".paused") && Date() < deadline { usleep(20_000) }
-        try #require(FileManager.default.fileExists(atPath: pause + ".paused"), "apply never reached its second host")
-        proxy.stop()
-        let clock = ContinuousClock()
-        try FileManager.default.removeItem(atPath: pause)
-        let started = clock.now
-        let r = apply.wait()
-        #expect(clock.now - started < .seconds(5), "the failure took longer than --timeout")
+        let (r, elapsed) = try applyWithFault(hosts, pauseAfter: 2, timeout: 5) { $0.stop() }
+        #expect(elapsed < .seconds(5), "the failure took longer than --timeout")
         #expect(r.status == 1)
         #expect(r.stderr.contains("kcdctl: error: \(hosts[2]): LDAP modify"), "\(r.stderr)")
         #expect(r.stderr.contains("  applied:       \(hosts[0]), \(hosts[1])"))
@@ -148,25 +155,11 @@ struct ReviewAndFaults {
     @Test func aDCThatHangsMidApplyEndsWithinTheTimeout() throws {
         let hosts = TestDC.names("a", "b", "c")
         try dc.addComputers(hosts)
-        let proxy = try Proxy(to: 636)
-        let host = LDAPConnection.host(of: dc.uri)
-        let viaProxy = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.uri, with: "ldaps://\(host):\(proxy.port)"))
-        let pause = temporaryPath("pause")
-        FileManager.default.createFile(atPath: pause, contents: nil)
-        let apply = try startKcdctl(["apply", "-f", viaProxy, "--auto-approve", "--timeout", "2"],
-                                    environment: ["KCDCTL_TEST_PAUSE_AFTER_HOSTS": "1", "KCDCTL_TEST_PAUSE_FILE": pause])
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: pause + ".paused") && Date() < deadline { usleep(20_000) }
-        proxy.freeze()
-        try FileManager.default.removeItem(atPath: pause)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let r = apply.wait()
-        #expect(clock.now - started < .seconds(6))
+        let (r, elapsed) = try applyWithFault(hosts, pauseAfter: 1, timeout: 2) { $0.freeze() }
+        #expect(elapsed < .seconds(6))
         #expect(r.status == 1)
         #expect(r.stderr.contains("failed: -5 timeout (Timed out): no answer within 2.0 s (--timeout)"), "\(r.stderr)")
         #expect(r.stderr.contains("  applied:       \(hosts[0])"))
-        _ = proxy
     }
 
     @Test func twoAppliesAtOnceBothEndCorrectly() throws {
