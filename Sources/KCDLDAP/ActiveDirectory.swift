@@ -6,7 +6,7 @@ import Logging
 public final class ActiveDirectory: Directory {
     public static let attributes = [
         "sAMAccountName", "dNSHostName", "userAccountControl", "msDS-AllowedToDelegateTo",
-        "servicePrincipalName", "uSNChanged",
+        "servicePrincipalName", "uSNChanged", "whenChanged",
     ]
 
     public let connection: LDAPConnection
@@ -48,7 +48,8 @@ public final class ActiveDirectory: Directory {
             name: name, dn: entry.dn, dnsHostName: entry["dNSHostName"].first,
             userAccountControl: entry["userAccountControl"].first.flatMap(UserAccountControl.init(ldapValue:)) ?? [],
             allowedToDelegateTo: entry["msDS-AllowedToDelegateTo"],
-            servicePrincipalNames: entry["servicePrincipalName"], usnChanged: entry["uSNChanged"].first)
+            servicePrincipalNames: entry["servicePrincipalName"], usnChanged: entry["uSNChanged"].first,
+            whenChanged: entry["whenChanged"].first)
     }
 
     /// The forest's sPNMappings, from the Directory Service object of the configuration partition.

@@ -11,18 +11,22 @@ public final class KerberosCredentials {
     public let principal: String
     /// Where they came from, for `whoami` and `--verbose`: `keytab /etc/kcdctl/kcd.keytab` or `credential cache FILE:/tmp/krb5cc_0`.
     public let source: String
-    private let context: OpaquePointer
-    private var memoryCache: OpaquePointer?
+    let context: OpaquePointer
+    private(set) var memoryCache: OpaquePointer?
+    /// The keytab, when the credentials came from one.
+    let keytabPath: String?
     /// For libldap's `LDAP_OPT_X_SASL_GSS_CREDS`; nil means GSSAPI's default credentials.
     private(set) var gssCredential: OpaquePointer?
 
     /// A TGT for `principal` from `keytab`, held in memory only.
-    public init(keytab: String, principal: String) throws {
+    /// - Parameter forwardable: ask for a forwardable TGT (needed for S4U2Proxy).
+    public init(keytab: String, principal: String, forwardable: Bool = false) throws {
         try PrivateFile.check(keytab, what: "keytab")
         let context = try Self.makeContext()
         self.context = context
         self.principal = principal
         self.source = "keytab \(keytab)"
+        self.keytabPath = keytab
 
         var client: krb5_principal?
         var kt: krb5_keytab?
@@ -38,6 +42,7 @@ public final class KerberosCredentials {
         try check(krb5_parse_name(context, principal, &client), what)
         try check(krb5_kt_resolve(context, "FILE:" + keytab, &kt), what)
         try check(krb5_get_init_creds_opt_alloc(context, &options), what)
+        if forwardable { krb5_get_init_creds_opt_set_forwardable(options, 1) }
         try check(krb5_get_init_creds_keytab(context, &creds, client, kt, 0, nil, options), what)
         try check(krb5_cc_new_unique(context, "MEMORY", nil, &memoryCache), what)
         try check(krb5_cc_initialize(context, memoryCache, client), what)
@@ -57,6 +62,7 @@ public final class KerberosCredentials {
     public init(defaultCacheExpecting principal: String?) throws {
         let context = try Self.makeContext()
         self.context = context
+        self.keytabPath = nil
         var cache: krb5_ccache?
         var client: krb5_principal?
         defer {
@@ -98,14 +104,19 @@ public final class KerberosCredentials {
         return context
     }
 
-    private func check(_ code: krb5_error_code, _ what: String) throws {
+    func check(_ code: krb5_error_code, _ what: String) throws {
         guard code != 0 else { return }
-        let text = krb5_get_error_message(context, code)
-        defer { krb5_free_error_message(context, text) }
-        throw KerberosError(message: "\(what): \(text.map { String(cString: $0) } ?? "error \(code)")")
+        throw KerberosError(message: "\(what): \(message(code))", code: code)
     }
 
-    private static func unparse(_ context: OpaquePointer, _ principal: krb5_principal?) -> String? {
+    /// libkrb5's text for an error code.
+    func message(_ code: krb5_error_code) -> String {
+        let text = krb5_get_error_message(context, code)
+        defer { krb5_free_error_message(context, text) }
+        return text.map { String(cString: $0) } ?? "error \(code)"
+    }
+
+    static func unparse(_ context: OpaquePointer, _ principal: krb5_principal?) -> String? {
         var text: UnsafeMutablePointer<CChar>?
         guard let principal, krb5_unparse_name(context, principal, &text) == 0, let text else { return nil }
         defer { krb5_free_unparsed_name(context, text) }
@@ -142,5 +153,11 @@ extension KerberosCredentials: Sendable {}
 
 public struct KerberosError: Error, CustomStringConvertible {
     public var message: String
+    /// The krb5 error code, when libkrb5 gave one.
+    public var code: Int32?
+    public init(message: String, code: Int32? = nil) {
+        self.message = message
+        self.code = code
+    }
     public var description: String { message }
 }

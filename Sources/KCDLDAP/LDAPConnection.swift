@@ -192,8 +192,9 @@ public final class LDAPConnection {
     }
 
     /// A search; with `pageSize`, through the paged results control until the server's cookie is empty.
+    /// - Parameter binary: attributes whose values are bytes (e.g. `objectSid`): they come back base64-encoded.
     public func search(
-        base: String, scope: Scope, filter: String, attributes: [String], pageSize: Int? = nil
+        base: String, scope: Scope, filter: String, attributes: [String], pageSize: Int? = nil, binary: Set<String> = []
     ) throws -> [LDAPEntry] {
         let c = CAllocations()
         let attrs = c.stringList(attributes)
@@ -226,7 +227,7 @@ public final class LDAPConnection {
             guard rc == LDAP_SUCCESS, let result else {
                 throw error(rc, "search", dn: base, result: result)
             }
-            entries += readEntries(result)
+            entries += readEntries(result, binary: Set(binary.map { $0.lowercased() }))
 
             ber_memfree(cookie.bv_val)
             cookie = berval(bv_len: 0, bv_val: nil)
@@ -268,7 +269,7 @@ public final class LDAPConnection {
 
     // MARK: - private
 
-    private func readEntries(_ result: OpaquePointer) -> [LDAPEntry] {
+    private func readEntries(_ result: OpaquePointer, binary: Set<String>) -> [LDAPEntry] {
         var entries: [LDAPEntry] = []
         var message = ldap_first_entry(ld, result)
         while let entry = message {
@@ -280,16 +281,18 @@ public final class LDAPConnection {
             var ber: OpaquePointer?
             var attribute = ldap_first_attribute(ld, entry, &ber)
             while let name = attribute {
+                let key = String(cString: name).lowercased()
                 var values: [String] = []
                 if let list = ldap_get_values_len(ld, entry, name) {
                     var i = 0
                     while let bv = list[i] {
-                        values.append(String(decoding: UnsafeRawBufferPointer(start: bv.pointee.bv_val, count: Int(bv.pointee.bv_len)), as: UTF8.self))
+                        let bytes = UnsafeRawBufferPointer(start: bv.pointee.bv_val, count: Int(bv.pointee.bv_len))
+                        values.append(binary.contains(key) ? Data(bytes).base64EncodedString() : String(decoding: bytes, as: UTF8.self))
                         i += 1
                     }
                     ldap_value_free_len(list)
                 }
-                attributes[String(cString: name).lowercased()] = values
+                attributes[key] = values
                 ldap_memfree(name)
                 attribute = ldap_next_attribute(ld, entry, ber)
             }

@@ -13,6 +13,6 @@ struct Kcdctl: ParsableCommand {
             (plan --detailed-exitcode) or drift (drift).
             """,
         version: version,
-        subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self]
+        subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self]
     )
 }

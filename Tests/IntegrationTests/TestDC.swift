@@ -79,9 +79,35 @@ struct TestDC: Sendable {
     func dn(_ name: String) -> String { "CN=\(name),CN=Computers,\(baseDN)" }
 
     /// Computer accounts like Hyper-V hosts (HOST/ and Migration Service SPNs, dNSHostName), in one LDAP add.
-    func addComputers(_ names: [String]) throws {
-        let r = try run([TestDC.packageRoot + "/Tests/dc/add-computers.sh"] + names)
+    /// With `keys`, each gets a password, so that the KDC issues tickets for it and its keytab can be exported.
+    func addComputers(_ names: [String], keys: Bool = false) throws {
+        let r = try run([TestDC.packageRoot + "/Tests/dc/add-computers.sh"] + (keys ? ["--with-keys"] : []) + names)
         guard r.status == 0 else { throw TestFailure("add-computers failed: \(r.stderr)") }
+    }
+
+    var realm: String { String(principal.split(separator: "@")[1]) }
+
+    /// The computer's keytab (mode 0600), exported from the DC's database.
+    func exportKeytab(_ name: String) throws -> String {
+        let file = NSTemporaryDirectory() + "kcdctl-\(name)-\(UUID().uuidString).keytab"
+        let r = try run(["samba-tool", "domain", "exportkeytab", file, "--principal=\(name)$@\(realm)", "-s", folder + "/samba/etc/smb.conf"])
+        guard r.status == 0 else { throw TestFailure("exportkeytab failed: \(r.stderr)") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        return file
+    }
+
+    /// A user (with a password); `sensitive` sets NOT_DELEGATED; `protectedVia` puts the user in a new group of
+    /// that name which is made a member of Protected Users.
+    func addUser(_ name: String, sensitive: Bool = false, protectedVia group: String? = nil) throws {
+        let password = Data("\"User-\(UUID().uuidString.prefix(12))!\"".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).base64EncodedString()
+        let dn = "CN=\(name),CN=Users,\(baseDN)"
+        var ldif = "dn: \(dn)\nchangetype: add\nobjectClass: user\nsAMAccountName: \(name)\nunicodePwd:: \(password)\nuserAccountControl: \(sensitive ? 0x100200 : 0x200)\n\n"
+        if let group {
+            let groupDN = "CN=\(group),CN=Users,\(baseDN)"
+            ldif += "dn: \(groupDN)\nchangetype: add\nobjectClass: group\nsAMAccountName: \(group)\nmember: \(dn)\n\n"
+            ldif += "dn: CN=Protected Users,CN=Users,\(baseDN)\nchangetype: modify\nadd: member\nmember: \(groupDN)\n"
+        }
+        try ldapModify(ldif)
     }
 
     /// Changes made behind kcdctl's back, as an administrator would with ldapmodify.

@@ -1,3 +1,4 @@
+import Foundation
 import KCDCore
 import Testing
 @testable import KCDLDAP
@@ -43,5 +44,13 @@ import Testing
         let e = LDAPError(code: 50, operation: "modify", dn: "CN=HV01,DC=x", diagnostic: "00002098: SecErr")
         #expect(e.description.hasPrefix("LDAP modify of CN=HV01,DC=x failed: 50 insufficientAccessRights (Insufficient access): 00002098: SecErr. "))
         #expect(e.description.contains("SeEnableDelegationPrivilege"))
+    }
+}
+
+@Suite struct SIDs {
+    @Test func binarySIDToString() {
+        let bytes: [UInt8] = Array(Data(base64Encoded: "AQQAAAAAAAUVAAAA4soO5HM2M59uW4zB")!)
+        #expect(ActiveDirectory.sidString(bytes) == "S-1-5-21-3826174690-2670933619-3247201134")
+        #expect(ActiveDirectory.sidString([1, 4, 0]) == nil)
     }
 }

@@ -10,9 +10,13 @@ public struct ObservedComputer: Sendable, Equatable {
     public var servicePrincipalNames: [String]
     /// Bumped by every write to the object.
     public var usnChanged: String?
+    /// When the object last changed (GeneralizedTime, e.g. `20261125160702.0Z`).
+    public var whenChanged: String?
 
     public init(name: String, dn: String, dnsHostName: String? = nil, userAccountControl: UserAccountControl,
-                allowedToDelegateTo: [String] = [], servicePrincipalNames: [String] = [], usnChanged: String? = nil) {
+                allowedToDelegateTo: [String] = [], servicePrincipalNames: [String] = [], usnChanged: String? = nil,
+                whenChanged: String? = nil) {
+        self.whenChanged = whenChanged
         self.name = name
         self.dn = dn
         self.dnsHostName = dnsHostName

@@ -1,0 +1,119 @@
+import Foundation
+
+/// What the KDC said when a host tried to act for a user: S4U2Self for the user, then S4U2Proxy to each
+/// target. The KDC is the judge: attributes being right is not the goal, live migration working is.
+public struct DelegationProof: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        case granted
+        /// The KDC refused the delegation (not allowed for this target, or a non-forwardable evidence ticket).
+        case refused(String)
+        /// The KDC has no principal for this SPN: neither a grant nor a delegation refusal.
+        case unknownSPN(String)
+        case failed(String)
+
+        public var name: String {
+            switch self {
+            case .granted: "granted"
+            case .refused: "refused"
+            case .unknownSPN: "KDC does not know this SPN"
+            case .failed: "error"
+            }
+        }
+
+        public var reason: String? {
+            switch self {
+            case .granted: nil
+            case let .refused(r), let .unknownSPN(r), let .failed(r): r
+            }
+        }
+    }
+
+    public struct Target: Sendable, Equatable {
+        public var spn: String
+        /// True for the manifest's targets, false for the one the host must not reach.
+        public var declared: Bool
+        public var outcome: Outcome
+
+        public init(spn: String, declared: Bool, outcome: Outcome) {
+            self.spn = spn
+            self.declared = declared
+            self.outcome = outcome
+        }
+
+        /// Declared targets must be granted; the undeclared one must be refused.
+        public var asExpected: Bool {
+            declared ? outcome == .granted : { if case .refused = outcome { true } else { false } }()
+        }
+    }
+
+    public var host: String
+    public var principal: String
+    public var impersonated: String
+    /// S4U2Self: whether the host got a ticket for the user, and whether it is forwardable (it is only
+    /// with protocol transition, TRUSTED_TO_AUTH_FOR_DELEGATION, and a user that may be delegated).
+    public var selfTicket: Outcome
+    public var selfTicketForwardable: Bool
+    public var targets: [Target]
+
+    public init(host: String, principal: String, impersonated: String, selfTicket: Outcome, selfTicketForwardable: Bool, targets: [Target]) {
+        self.host = host
+        self.principal = principal
+        self.impersonated = impersonated
+        self.selfTicket = selfTicket
+        self.selfTicketForwardable = selfTicketForwardable
+        self.targets = targets
+    }
+
+    /// Reality matches the manifest: every declared target granted, the undeclared one refused.
+    public var matchesManifest: Bool { selfTicket == .granted && targets.allSatisfy(\.asExpected) }
+
+    public func renderText() -> String {
+        var out = "\(host) (\(principal)) acting for \(impersonated):\n"
+        out += "  S4U2Self: \(selfTicket.name)\(selfTicket.reason.map { " (\($0))" } ?? "")"
+        if selfTicket == .granted {
+            out += selfTicketForwardable
+                ? ", forwardable\n"
+                : ", NOT forwardable (no protocol transition, or the user may not be delegated): every S4U2Proxy will be refused\n"
+        } else {
+            out += "\n"
+        }
+        let width = targets.map(\.spn.count).max() ?? 0
+        for t in targets {
+            let mark = t.asExpected ? "ok " : "BAD"
+            let expectation = t.declared ? "declared" : "must be refused"
+            out += "  \(mark) \(t.spn.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.outcome.name)  (\(expectation))\(t.outcome.reason.map { ": \($0)" } ?? "")\n"
+        }
+        let unknown = targets.filter { if case .unknownSPN = $0.outcome { true } else { false } }.count
+        out += matchesManifest
+            ? "The KDC grants exactly what the manifest declares for \(host).\n"
+            : "The KDC does NOT grant what the manifest declares for \(host).\n"
+        if unknown > 0 {
+            out += "(\(unknown) SPN\(unknown == 1 ? "" : "s") unknown to the KDC: not registered, or a KDC that cannot look up SPNs with spaces, such as Samba 4.17's; --service cifs limits the check.)\n"
+        }
+        return out
+    }
+
+    public func renderJSON() -> String {
+        struct Doc: Encodable {
+            struct T: Encodable {
+                var spn: String
+                var declared: Bool
+                var outcome: String
+                var reason: String?
+                var asExpected: Bool
+            }
+            var host, principal, impersonated, selfTicket: String
+            var selfTicketReason: String?
+            var selfTicketForwardable: Bool
+            var targets: [T]
+            var matchesManifest: Bool
+        }
+        let doc = Doc(host: host, principal: principal, impersonated: impersonated, selfTicket: selfTicket.name,
+                      selfTicketReason: selfTicket.reason, selfTicketForwardable: selfTicketForwardable,
+                      targets: targets.map { .init(spn: $0.spn, declared: $0.declared, outcome: $0.outcome.name, reason: $0.outcome.reason, asExpected: $0.asExpected) },
+                      matchesManifest: matchesManifest)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(doc), as: UTF8.self) + "\n"
+    }
+}
