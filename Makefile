@@ -29,16 +29,20 @@ test: deps
 	@$(DC)/run-with-dc.sh env KCDCTL_REQUIRE_DC=1 $(SWIFT) test --skip-build
 
 demo: build
-	$(DC)/dc-up.sh HV01 HV02 HV03 HV04
+	$(DC)/dc-up.sh --with-keys HV01 HV02 HV03 HV04
 	@echo; echo "== kcdctl validate"; $(KCDCTL) validate -f $(EXAMPLE)
 	@echo; echo "== kcdctl plan"; $(KCDCTL) plan -f $(EXAMPLE)
 	@echo; echo "== kcdctl apply --auto-approve"; $(KCDCTL) apply -f $(EXAMPLE) --auto-approve
 	@echo; echo "== kcdctl plan (again: nothing left to do)"; $(KCDCTL) plan -f $(EXAMPLE) --detailed-exitcode
 	@echo; echo "== kcdctl drift"; $(KCDCTL) drift -f $(EXAMPLE)
+	@echo; echo "== kcdctl verify: the KDC's own answer for HV01 acting for a user (Samba's KDC knows no SPN with spaces: cifs only)"
+	@KRB5_CONFIG=$(KCDCTL_DC_DIR)/krb5.conf $(KCDCTL) verify -f $(EXAMPLE) --host HV01 --keytab "$$($(DC)/export-keytab.sh HV01)" \
+	  --impersonate svc-kcd --service cifs
+	@echo; echo "== kcdctl doctor (exit 2: the hosts changed minutes ago)"; $(KCDCTL) doctor -f $(EXAMPLE) --user svc-kcd || [ $$? -eq 2 ]
 	@echo; echo "The lab DC is still running: try '$(KCDCTL) show -f $(EXAMPLE) HV01'; 'make dc-down' stops it."
 
 dc-up:
-	$(DC)/dc-up.sh HV01 HV02 HV03 HV04
+	$(DC)/dc-up.sh --with-keys HV01 HV02 HV03 HV04
 
 dc-down:
 	$(DC)/dc-down.sh

@@ -89,11 +89,9 @@ struct TestDC: Sendable {
 
     /// The computer's keytab (mode 0600), exported from the DC's database.
     func exportKeytab(_ name: String) throws -> String {
-        let file = NSTemporaryDirectory() + "kcdctl-\(name)-\(UUID().uuidString).keytab"
-        let r = try run(["samba-tool", "domain", "exportkeytab", file, "--principal=\(name)$@\(realm)", "-s", folder + "/samba/etc/smb.conf"])
-        guard r.status == 0 else { throw TestFailure("exportkeytab failed: \(r.stderr)") }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
-        return file
+        let r = try run([TestDC.packageRoot + "/Tests/dc/export-keytab.sh", name])
+        guard r.status == 0 else { throw TestFailure("export-keytab failed: \(r.stderr)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A user (with a password); `sensitive` sets NOT_DELEGATED; `protectedVia` puts the user in a new group of
