@@ -15,14 +15,23 @@ public final class ActiveDirectory: Directory {
     public let batchSize: Int
     /// Entries per page of the paged results control (AD's MaxPageSize is 1000).
     public let pageSize: Int
-    /// Searches for computer objects sent (each page counts).
+    /// Searches for computer objects sent (each page counts), range retrieval included.
     public private(set) var computerSearches = 0
+    /// Ask for msDS-AllowedToDelegateTo in chunks of this many values, as AD hands them out past its
+    /// MaxValRange; nil asks for all of them (and follows whatever ranges the server returns).
+    public let valueRange: Int?
 
-    public init(connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000) {
+    public init(connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000, valueRange: Int? = nil) {
         self.connection = connection
         self.baseDN = baseDN
         self.batchSize = batchSize
         self.pageSize = pageSize
+        self.valueRange = valueRange
+    }
+
+    var computerAttributes: [String] {
+        guard let valueRange else { return Self.attributes }
+        return Self.attributes.map { $0 == "msDS-AllowedToDelegateTo" ? "\($0);range=0-\(valueRange - 1)" : $0 }
     }
 
     public func computers(named names: [String]) throws -> [ObservedComputer] {
@@ -34,9 +43,14 @@ public final class ActiveDirectory: Directory {
             let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf("sAMAccountName", batch.map { $0 + "$" })))"
             let before = connection.counters.searchRequests
             let entries = try connection.search(base: baseDN, scope: .subtree, filter: filter,
-                                                attributes: Self.attributes, pageSize: pageSize)
+                                                attributes: computerAttributes, pageSize: pageSize)
+            for var entry in entries {
+                entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
+                    try connection.search(base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next]).first?.attributes ?? [:]
+                }
+                if let computer = Self.computer(entry) { found.append(computer) }
+            }
             computerSearches += connection.counters.searchRequests - before
-            found += entries.compactMap(Self.computer)
         }
         return found
     }

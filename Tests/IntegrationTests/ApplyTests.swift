@@ -288,6 +288,27 @@ struct ApplyAgainstSamba {
         #expect(!(r.stdout + r.stderr).contains(password))
     }
 
+    /// Samba hands out values in ranges only when asked (it returned 1,600 values whole), so the test asks for
+    /// chunks of 100 as AD does past MaxValRange, and the adapter must follow them to the end.
+    @Test func rangedValuesAreReadToTheEnd() throws {
+        let hosts = TestDC.names("a", "b")
+        try dc.addComputers(hosts)
+        let extra = (0..<300).map { "http/app\($0).\(dc.domain)" }
+        try dc.addValues(hosts[0], extra)
+        let directory = ActiveDirectory(connection: try dc.connect(), baseDN: dc.baseDN, valueRange: 100)
+        let found = try directory.computers(named: hosts)
+        let first = try #require(found.first { $0.name == hosts[0] })
+        #expect(Set(first.allowedToDelegateTo) == Set(extra))
+        #expect(found.first { $0.name == hosts[1] }?.allowedToDelegateTo == [])
+        #expect(directory.computerSearches == 1 + 2, "one search, then ranges 100-* and 200-*")
+
+        // Planned through ranges, the 300 foreign values stay and nothing is added twice.
+        let manifest = try ManifestLoader.load(path: try dc.manifest(hosts: hosts))
+        let plan = try Reconciliation(manifest: manifest, domain: dc.domain, directory: directory).plan()
+        #expect(plan.changes.first { $0.host == hosts[0] }?.remove == [])
+        #expect(plan.changes.first { $0.host == hosts[0] }?.add.count == 4)
+    }
+
     /// 64 hosts: one paged search reads them all (at most ceil(64 / batch) with smaller batches).
     @Test func sixtyFourHostsAreReadInOneSearchPerBatch() throws {
         let hosts = (1...64).map { String(format: "h%02d", $0) }
