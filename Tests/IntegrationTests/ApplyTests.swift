@@ -300,7 +300,7 @@ struct ApplyAgainstSamba {
         let first = try #require(found.first { $0.name == hosts[0] })
         #expect(Set(first.allowedToDelegateTo) == Set(extra))
         #expect(found.first { $0.name == hosts[1] }?.allowedToDelegateTo == [])
-        #expect(directory.computerSearches == 1 + 2, "one search, then ranges 100-* and 200-*")
+        #expect(directory.computerSearches == 2, "the search, then range 100-*, which Samba answers whole (AD would cap it at 1,500)")
 
         // Planned through ranges, the 300 foreign values stay and nothing is added twice.
         let manifest = try ManifestLoader.load(path: try dc.manifest(hosts: hosts))
