@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make bench`: the pure reconcile on many hosts in memory.
+        .executableTarget(name: "kcdctl-bench", dependencies: ["KCDCore"]),
         .testTarget(name: "KCDCoreTests", dependencies: ["KCDCore"]),
         .testTarget(name: "KCDLDAPTests", dependencies: ["KCDLDAP"]),
         // Against the Samba AD DC that `make test` starts (Tests/dc/dc-up.sh); they also run the built kcdctl.

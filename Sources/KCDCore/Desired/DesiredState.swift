@@ -3,8 +3,8 @@ public struct DesiredState: Sendable, Equatable {
     public struct Host: Sendable, Equatable {
         public var name: String
         public var mode: DelegationMode
-        /// Sorted; unique as AD compares SPNs (case-insensitively).
-        public var targets: [SPN]
+        /// Sorted by key; unique as AD compares SPNs (case-insensitively).
+        public var targets: TargetList
         /// Service classes (lowercased) whose undeclared values are removed.
         public var managedServiceClasses: Set<String>
         public var clusters: [String]
@@ -15,10 +15,15 @@ public struct DesiredState: Sendable, Equatable {
     /// The account (computer name) that must hold each host- or storage-derived target SPN;
     /// `extraTargets` have no known owner and are absent here.
     public var targetOwners: [SPN: String]
+    /// Every SPN some host delegates to.
+    public var allTargets: Set<SPN>
 
     /// Expands every cluster: each host delegates to every other host of its clusters (each service, each
     /// name form), to the cifs SPNs of the cluster's SMB storage (both forms) and to its extra targets; a host
     /// in several clusters gets the union. A host never delegates to itself.
+    ///
+    /// A cluster's targets are generated, deduplicated and sorted once and shared by its hosts, each of which
+    /// leaves out its own: 10,000 hosts cost little more than their clusters.
     ///
     /// - Parameters:
     ///   - domain: the DNS suffix for FQDN forms of accounts that have no `dNSHostName`.
@@ -28,53 +33,57 @@ public struct DesiredState: Sendable, Equatable {
     ) -> DesiredState {
         var hosts: [Host] = []
         var index: [String: Int] = [:]
+        var merged: [Int: [SPN]] = [:]
         var owners: [SPN: String] = [:]
-
-        func names(of account: String, forms: [NameForm]) -> [String] {
-            forms.map { form in
-                switch form {
-                case .short: account
-                case .fqdn: dnsHostName(account) ?? "\(account).\(domain)"
-                }
-            }
-        }
+        var allTargets = Set<SPN>()
 
         for cluster in manifest.clusters {
-            var clusterTargets: [(owner: String?, spn: SPN)] = []
-            for peer in cluster.hosts {
+            let members = cluster.hosts.map { $0.asciiFastLowercased() }
+            func names(of account: String, forms: [NameForm]) -> [String] {
+                let fqdn = forms.contains(.fqdn) ? dnsHostName(account) ?? "\(account).\(domain)" : ""
+                return forms.map { $0 == .short ? account : fqdn }
+            }
+            // (index in `members` of the account holding it, or -1; the SPN)
+            var entries: [(owner: Int32, spn: SPN)] = []
+            for (i, peer) in cluster.hosts.enumerated() {
                 for service in cluster.services {
                     for name in names(of: peer, forms: cluster.nameForms) {
-                        clusterTargets.append((peer, SPN(service: service, host: name)))
+                        let spn = SPN(service: service, host: name)
+                        entries.append((Int32(i), spn))
+                        owners[spn] = peer
                     }
                 }
             }
             for server in cluster.smbStorage {
+                let member = members.firstIndex(of: server.lowercased()).map { Int32($0) } ?? -1
                 for name in names(of: server, forms: NameForm.allCases) {
-                    clusterTargets.append((server, SPN(service: "cifs", host: name)))
+                    let spn = SPN(service: "cifs", host: name)
+                    entries.append((member, spn))
+                    owners[spn] = server
                 }
             }
-            clusterTargets += cluster.extraTargets.map { (nil, $0) }
-            for (owner, spn) in clusterTargets {
-                if let owner { owners[spn] = owner }
-            }
+            entries += cluster.extraTargets.map { (-1, $0) }
+            var seen = Set<String>(minimumCapacity: entries.count)
+            entries = entries.filter { seen.insert($0.spn.key).inserted }.sorted { $0.spn.key < $1.spn.key }
+            for entry in entries where entry.owner < 0 || members.count > 1 { allTargets.insert(entry.spn) }
+            let spns = entries.map(\.spn)
+            let owner = entries.map(\.owner)
+            let managed = cluster.managedServiceClasses
 
-            for host in cluster.hosts {
-                let targets = clusterTargets.filter { $0.owner?.lowercased() != host.lowercased() }.map(\.spn)
-                if let i = index[host.lowercased()] {
-                    hosts[i].targets += targets
-                    hosts[i].managedServiceClasses.formUnion(cluster.managedServiceClasses)
-                    hosts[i].clusters.append(cluster.name)
+            for (i, host) in cluster.hosts.enumerated() {
+                let targets = TargetList(entries: spns, owners: owner, excluded: Int32(i))
+                if let existing = index[members[i]] {
+                    merged[existing, default: Array(hosts[existing].targets)] += targets
+                    hosts[existing].managedServiceClasses.formUnion(managed)
+                    hosts[existing].clusters.append(cluster.name)
                 } else {
-                    index[host.lowercased()] = hosts.count
+                    index[members[i]] = hosts.count
                     hosts.append(Host(name: host, mode: cluster.mode, targets: targets,
-                                      managedServiceClasses: cluster.managedServiceClasses, clusters: [cluster.name]))
+                                      managedServiceClasses: managed, clusters: [cluster.name]))
                 }
             }
         }
-        for i in hosts.indices {
-            var seen = Set<SPN>()
-            hosts[i].targets = hosts[i].targets.filter { seen.insert($0).inserted }.sorted()
-        }
-        return DesiredState(hosts: hosts, targetOwners: owners)
+        for (i, targets) in merged { hosts[i].targets = TargetList(targets) }
+        return DesiredState(hosts: hosts, targetOwners: owners, allTargets: allTargets)
     }
 }

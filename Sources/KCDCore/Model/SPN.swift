@@ -10,7 +10,7 @@ public struct SPN: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public init(_ value: String) {
         self.value = value
-        self.key = value.lowercased()
+        self.key = value.asciiFastLowercased()
     }
 
     public init(service: String, host: String) {
@@ -50,6 +50,26 @@ public struct SPN: Hashable, Comparable, Sendable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
     public static func < (lhs: SPN, rhs: SPN) -> Bool { lhs.key < rhs.key }
     public var description: String { value }
+}
+
+extension String {
+    /// `lowercased()`, without its Unicode machinery for the ASCII strings SPNs nearly always are.
+    func asciiFastLowercased() -> String {
+        var upper = false
+        for byte in utf8 {
+            if byte >= 0x80 { return lowercased() }
+            if byte >= 0x41 && byte <= 0x5A { upper = true }
+        }
+        guard upper else { return self }
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var i = 0
+            for byte in utf8 {
+                buffer[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                i += 1
+            }
+            return i
+        }
+    }
 }
 
 extension StringProtocol {

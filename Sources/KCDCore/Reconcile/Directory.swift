@@ -51,9 +51,16 @@ public struct SPNMappings: Sendable, Equatable {
 
     /// Whether `spn` is served by an account that registers `registered`.
     public func isSatisfied(_ spn: SPN, by registered: Set<SPN>) -> Bool {
+        isSatisfied(spn, byAnyOf: Array(registered))
+    }
+
+    /// The same for an account's few SPNs as a list: compared one by one, `cifs/X` also matching `HOST/X`.
+    public func isSatisfied(_ spn: SPN, byAnyOf registered: [SPN]) -> Bool {
         if registered.contains(spn) { return true }
-        guard let target = aliases[spn.serviceClass.lowercased()] else { return false }
-        return registered.contains(spn.replacingServiceClass(with: target))
+        let key = spn.key
+        guard let slash = key.firstIndex(of: "/"), let target = aliases[String(key[..<slash])] else { return false }
+        let rest = key[slash...]
+        return registered.contains { $0.key.hasPrefix(target) && $0.key.dropFirst(target.count) == rest }
     }
 }
 

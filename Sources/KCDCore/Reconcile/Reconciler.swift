@@ -7,46 +7,55 @@ public enum Reconciler {
         targets: Set<String>? = nil
     ) throws -> Plan {
         var byName: [String: ObservedComputer] = [:]
-        for computer in observed { byName[computer.name.lowercased()] = computer }
+        byName.reserveCapacity(observed.count)
+        for computer in observed { byName[computer.name.asciiFastLowercased()] = computer }
 
         var desired = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName }
-        if let targets { desired.hosts.removeAll { !targets.contains($0.name.lowercased()) } }
+        if let targets {
+            desired.hosts.removeAll { !targets.contains($0.name.lowercased()) }
+            desired.allTargets = Set(desired.hosts.flatMap(\.targets))
+        }
 
-        let missing = desired.hosts.filter { byName[$0.name.lowercased()] == nil }
+        let current = desired.hosts.map { byName[$0.name.asciiFastLowercased()] }
+        let missing = zip(desired.hosts, current).filter { $0.1 == nil }.map(\.0)
         guard missing.isEmpty else {
             throw MissingHostsError(hosts: missing.map { .init(name: $0.name, clusters: $0.clusters) })
         }
 
-        var changes: [HostChange] = []
-        var unchanged: [String] = []
-        for host in desired.hosts {
-            let current = byName[host.name.lowercased()]!
-            if let change = diff(host, current) {
-                changes.append(change)
+        var changes: [(key: String, change: HostChange)] = []
+        var unchanged: [(key: String, name: String)] = []
+        for (host, current) in zip(desired.hosts, current) {
+            if let change = diff(host, current!) {
+                changes.append((host.name.asciiFastLowercased(), change))
             } else {
-                unchanged.append(host.name)
+                unchanged.append((host.name.asciiFastLowercased(), host.name))
             }
         }
-        let warnings = registrationWarnings(desired, byName, spnMappings)
         return Plan(
-            changes: changes.sorted { $0.host.lowercased() < $1.host.lowercased() },
-            unchanged: unchanged.sorted { $0.lowercased() < $1.lowercased() },
-            warnings: warnings)
+            changes: changes.sorted { $0.key < $1.key }.map(\.change),
+            unchanged: unchanged.sorted { $0.key < $1.key }.map(\.name),
+            warnings: registrationWarnings(desired, byName, spnMappings))
     }
 
     static func diff(_ desired: DesiredState.Host, _ current: ObservedComputer) -> HostChange? {
-        let present = Set(current.allowedToDelegateTo.map(SPN.init))
-        let wanted = Set(desired.targets)
-        let add = desired.targets.filter { !present.contains($0) }
-        // Remove each undeclared value of a managed service class once, by its stored spelling.
-        var seen = Set<SPN>()
-        let remove = current.allowedToDelegateTo.map(SPN.init).filter { value in
-            desired.managedServiceClasses.contains(value.serviceClass.lowercased())
-                && !wanted.contains(value) && seen.insert(value).inserted
-        }.sorted()
         let uac = desired.mode.userAccountControl(from: current.userAccountControl)
         let uacChange = uac == current.userAccountControl
             ? nil : UserAccountControlChange(from: current.userAccountControl, to: uac)
+        // The common case, and the one a cron drift check meets: AD holds exactly what kcdctl wrote, in the
+        // order it wrote it. Checking that costs one string comparison per value.
+        if uacChange == nil, desired.targets.equalsExactly(current.allowedToDelegateTo) {
+            return nil
+        }
+        let values = current.allowedToDelegateTo.map(SPN.init)
+        let present = Set(values)
+        let wanted = Set(desired.targets)
+        let add = desired.targets.filter { !present.contains($0) }
+        // Remove each undeclared value of a managed service class once, by its stored spelling.
+        let managed = desired.managedServiceClasses.map { $0 + "/" }
+        var seen = Set<SPN>()
+        let remove = values.filter { value in
+            managed.contains { value.key.hasPrefix($0) } && !wanted.contains(value) && seen.insert(value).inserted
+        }.sorted()
         if add.isEmpty && remove.isEmpty && uacChange == nil { return nil }
         return HostChange(host: desired.name, dn: current.dn, mode: desired.mode, clusters: desired.clusters,
                           add: add, remove: remove, userAccountControl: uacChange, observed: current)
@@ -56,25 +65,27 @@ public enum Reconciler {
     static func registrationWarnings(
         _ desired: DesiredState, _ byName: [String: ObservedComputer], _ mappings: SPNMappings
     ) -> [PlanWarning] {
-        let targets = Set(desired.hosts.flatMap(\.targets))
-        var warnings: [PlanWarning] = []
-        var missingAccounts = Set<String>()
-        for spn in targets.sorted() {
+        // Each account's targets are checked against its own few SPNs: no hashing of long strings.
+        var byOwner: [String: (owner: String, targets: [SPN])] = [:]
+        for spn in desired.allTargets {
             guard let owner = desired.targetOwners[spn] else { continue }
-            guard let account = byName[owner.lowercased()] else {
-                if missingAccounts.insert(owner.lowercased()).inserted {
-                    warnings.append(PlanWarning(subject: owner, message:
-                        "storage server \(owner) has no computer object: delegation to its cifs SPNs cannot work"))
-                }
+            byOwner[owner.asciiFastLowercased(), default: (owner, [])].targets.append(spn)
+        }
+        var warnings: [(key: String, warning: PlanWarning)] = []
+        for (account, entry) in byOwner {
+            guard let computer = byName[account] else {
+                let first = entry.targets.min()!
+                warnings.append((first.key, PlanWarning(subject: entry.owner, message:
+                    "storage server \(entry.owner) has no computer object: delegation to its cifs SPNs cannot work")))
                 continue
             }
-            let registered = Set(account.servicePrincipalNames.map(SPN.init))
-            if !mappings.isSatisfied(spn, by: registered) {
-                warnings.append(PlanWarning(subject: spn.value, message:
-                    "not registered on \(account.name) (nor through sPNMappings): delegation to it cannot work until the SPN is registered"))
+            let registered = computer.servicePrincipalNames.map(SPN.init)
+            for spn in entry.targets where !mappings.isSatisfied(spn, byAnyOf: registered) {
+                warnings.append((spn.key, PlanWarning(subject: spn.value, message:
+                    "not registered on \(computer.name) (nor through sPNMappings): delegation to it cannot work until the SPN is registered")))
             }
         }
-        return warnings
+        return warnings.sorted { $0.key < $1.key }.map(\.warning)
     }
 }
 
