@@ -8,7 +8,7 @@ KCDCTL = .build/debug/kcdctl
 EXAMPLE = config/examples/hyperv-lab.yaml
 DC = Tests/dc
 
-.PHONY: all deps build test demo dc-up dc-down clean
+.PHONY: all deps build test demo bench dc-up dc-down clean
 
 all: build
 
@@ -40,6 +40,12 @@ demo: build
 	  --impersonate svc-kcd --service cifs
 	@echo; echo "== kcdctl doctor (exit 2: the hosts changed minutes ago)"; $(KCDCTL) doctor -f $(EXAMPLE) --user svc-kcd || [ $$? -eq 2 ]
 	@echo; echo "The lab DC is still running: try '$(KCDCTL) show -f $(EXAMPLE) HV01'; 'make dc-down' stops it."
+
+# Performance against the physical limit on the project's Samba DC; writes docs/performance.{md,json}.
+# Never part of `make test` (it takes minutes).
+bench: deps
+	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+	python3 Tests/bench/bench.py
 
 dc-up:
 	$(DC)/dc-up.sh --with-keys HV01 HV02 HV03 HV04

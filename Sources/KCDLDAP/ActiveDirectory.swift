@@ -66,8 +66,18 @@ public final class ActiveDirectory: Directory {
             whenChanged: entry["whenChanged"].first)
     }
 
-    /// The forest's sPNMappings, from the Directory Service object of the configuration partition.
+    private var mappings: SPNMappings?
+
+    /// The forest's sPNMappings, from the Directory Service object of the configuration partition; read once
+    /// per connection (they change about never).
     public func spnMappings() throws -> SPNMappings {
+        if let mappings { return mappings }
+        let read = try readSPNMappings()
+        mappings = read
+        return read
+    }
+
+    func readSPNMappings() throws -> SPNMappings {
         let rootDSE = try connection.search(base: "", scope: .base, filter: "(objectClass=*)",
                                             attributes: ["configurationNamingContext"])
         guard let configuration = rootDSE.first?["configurationNamingContext"].first else { return SPNMappings() }

@@ -42,6 +42,7 @@ public final class LDAPConnection {
     private var timeout: timeval
     private let timeoutSeconds: Double
     private let deadline = Deadline()
+    private let interner = StringInterner()
     /// libldap keeps this pointer for the handle's lifetime; freed after the unbind.
     private let connectionCallbacks: UnsafeMutablePointer<ldap_conncb>
 
@@ -287,7 +288,7 @@ public final class LDAPConnection {
                     var i = 0
                     while let bv = list[i] {
                         let bytes = UnsafeRawBufferPointer(start: bv.pointee.bv_val, count: Int(bv.pointee.bv_len))
-                        values.append(binary.contains(key) ? Data(bytes).base64EncodedString() : String(decoding: bytes, as: UTF8.self))
+                        values.append(binary.contains(key) ? Data(bytes).base64EncodedString() : interner.string(bytes))
                         i += 1
                     }
                     ldap_value_free_len(list)

@@ -49,10 +49,8 @@ extension Kcdctl {
             let reconciliation = session.reconciliation
 
             var plan: KCDCore.Plan
-            let document: PlanDocument
             if let saved {
                 try check(saved, against: session)
-                document = saved
                 plan = try saved.plan
                 if let targets = target.targets {
                     let wanted = Set(targets.map { $0.lowercased() })
@@ -60,9 +58,9 @@ extension Kcdctl {
                 }
             } else {
                 plan = try reconciliation.plan(targets: target.targets)
-                document = session.document(plan, targets: target.targets)
             }
-            Terminal.out(session.header + PlanText.render(plan, color: Terminal.color))
+            Terminal.out(session.header)
+            PlanText.write(plan, color: Terminal.color, to: Terminal.out)
             guard !plan.isEmpty else {
                 Terminal.out("Nothing to apply.\n")
                 session.logCounters()
@@ -77,12 +75,16 @@ extension Kcdctl {
             }
             Terminal.out("\n")
 
+            // The audit trail names the plan by its hash: the saved plan's, or that of the plan made here.
             let audit = try (auditLog ?? session.manifest.auditFile).map(AuditLog.init(path:))
-            let identity = audit == nil ? session.bindIdentity : (try? session.connection.whoAmI()).flatMap { $0 } ?? session.bindIdentity
-            let trail = audit.map { AuditTrail(log: $0, session: session, document: document, identity: identity) }
+            let trail = try audit.map { log in
+                AuditTrail(log: log, session: session, document: saved ?? session.document(plan, targets: target.targets),
+                           identity: try session.connection.whoAmI() ?? session.bindIdentity)
+            }
             let progress = plan.changes.count > 20 && Terminal.errorIsTerminal
             var auditError: (any Error)?
-            let report = try reconciliation.apply(plan) { event in
+            // A plan computed moments ago in this run, with no one asked to confirm, needs no second read.
+            let report = try reconciliation.apply(plan, recheck: saved != nil || !autoApprove) { event in
                 do { try trail?.record(event) } catch { auditError = auditError ?? error }
                 if case let .applied(change, done, total) = event {
                     Terminal.out("\(change.host): applied (\(describe(change)))\n")
@@ -97,7 +99,7 @@ extension Kcdctl {
                 return failed(report)
             }
 
-            let after = try reconciliation.plan(targets: document.targets ?? target.targets)
+            let after = try reconciliation.plan(targets: saved?.targets ?? target.targets)
             session.logCounters()
             guard after.isEmpty else {
                 Terminal.err("kcdctl: error: applied, but AD still differs from the manifest (changed by someone else meanwhile, or the manifest changed since the plan):\n" + PlanText.render(after))

@@ -35,8 +35,8 @@ extension Kcdctl {
                 case .text where plan.isEmpty:
                     if !quiet { Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(manifest.file).\n") }
                 case .text:
-                    Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n"
-                        + PlanText.render(plan, color: Terminal.color))
+                    Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n")
+                    PlanText.write(plan, color: Terminal.color, to: Terminal.out)
                 }
             } catch {
                 try? writeMetrics(nil, started)

@@ -30,16 +30,18 @@ extension Kcdctl {
             try target.check(session.manifest)
             let plan = try session.reconciliation.plan(targets: target.targets)
             session.logCounters()
-            let document = session.document(plan, targets: target.targets)
-            if let out {
+            // Only saved or JSON plans need the document (and its checksum over the whole encoding).
+            let document = out != nil || format == .json ? session.document(plan, targets: target.targets) : nil
+            if let out, let document {
                 try Files.writeAtomically(out, document.encoded())
             }
             switch format {
-            case .json: Terminal.out(document.encoded())
+            case .json: Terminal.out(document!.encoded())
             case .markdown: Terminal.out(PlanMarkdown.render(plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))"))
-            case .text: Terminal.out(session.header + PlanText.render(plan, color: Terminal.color))
+            case .text: Terminal.out(session.header)
+            PlanText.write(plan, color: Terminal.color, to: Terminal.out)
             }
-            if let out {
+            if let out, let document {
                 Terminal.err("Saved the plan to \(out) (sha256 \(document.sha256 ?? "")); apply exactly it with `kcdctl apply \(out)`.\n")
             }
             return detailedExitcode && !plan.isEmpty ? 2 : 0

@@ -26,9 +26,13 @@ public struct Reconciliation {
     /// host's change goes out as one request, in plan order; its value-level operations are preconditions
     /// that the directory checks atomically, so a change made in the meantime makes that host's request
     /// fail whole (`ChangedMeanwhile`). Applying stops at the first stale or failing host.
-    public func apply(_ plan: Plan, events: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
+    ///
+    /// - Parameter recheck: read the planned hosts again first. Only a plan computed moments before in the
+    ///   same run, with nobody asked to confirm in between, may skip that: the modifies' own preconditions
+    ///   still guard it.
+    public func apply(_ plan: Plan, recheck: Bool = true, events: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
         var report = ApplyReport()
-        let current = try directory.computers(named: plan.changes.map(\.host))
+        let current = recheck ? try directory.computers(named: plan.changes.map(\.host)) : plan.changes.map(\.observed)
         var byName: [String: ObservedComputer] = [:]
         for computer in current { byName[computer.name.lowercased()] = computer }
         for change in plan.changes {

@@ -3,10 +3,16 @@
 /// With `color`, ANSI colors (for terminals only; the CLI decides, honouring NO_COLOR).
 public enum PlanText {
     public static func render(_ plan: Plan, color: Bool = false) -> String {
-        let c = Colors(on: color)
         var out = ""
+        write(plan, color: color) { out += $0 }
+        return out
+    }
+
+    /// The same, handed out one host at a time, so that a plan of thousands of hosts is never one string.
+    public static func write(_ plan: Plan, color: Bool = false, to output: (String) -> Void) {
+        let c = Colors(on: color)
         for change in plan.changes {
-            out += "\(c.yellow)~\(c.reset) \(c.bold)\(change.host)\(c.reset)  \(change.dn)\n"
+            var out = "\(c.yellow)~\(c.reset) \(c.bold)\(change.host)\(c.reset)  \(change.dn)\n"
             for spn in change.add { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(spn.value)\(c.reset)\n" }
             for spn in change.remove { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(spn.value)\(c.reset)\n" }
             if let uac = change.userAccountControl {
@@ -17,15 +23,15 @@ public enum PlanText {
                     out += "        \(c.red)- \(flag)\(note(flag))\(fix)\(c.reset)\n"
                 }
             }
-            out += "\n"
+            output(out + "\n")
         }
+        var out = ""
         if !plan.warnings.isEmpty {
             out += "\(c.yellow)Warnings:\(c.reset)\n"
             for warning in plan.warnings { out += "  \(c.yellow)!\(c.reset) \(warning.subject): \(warning.message)\n" }
             out += "\n"
         }
-        out += summaryLine(plan) + "\n"
-        return out
+        output(out + summaryLine(plan) + "\n")
     }
 
     public static func summaryLine(_ plan: Plan) -> String {
