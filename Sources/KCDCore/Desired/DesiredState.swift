@@ -46,8 +46,9 @@ public struct DesiredState: Sendable, Equatable {
             // (index in `members` of the account holding it, or -1; the SPN)
             var entries: [(owner: Int32, spn: SPN)] = []
             for (i, peer) in cluster.hosts.enumerated() {
+                let forms = names(of: peer, forms: cluster.nameForms)
                 for service in cluster.services {
-                    for name in names(of: peer, forms: cluster.nameForms) {
+                    for name in forms {
                         let spn = SPN(service: service, host: name)
                         entries.append((Int32(i), spn))
                         owners[spn] = peer

@@ -10,7 +10,7 @@ public enum Reconciler {
         byName.reserveCapacity(observed.count)
         for computer in observed { byName[computer.name.asciiFastLowercased()] = computer }
 
-        var desired = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName }
+        var desired = DesiredState.expand(manifest, domain: domain) { byName[$0.asciiFastLowercased()]?.dnsHostName }
         if let targets {
             desired.hosts.removeAll { !targets.contains($0.name.lowercased()) }
             desired.allTargets = Set(desired.hosts.flatMap(\.targets))
