@@ -9,8 +9,9 @@ extension Kcdctl {
             abstract: "Make AD match: apply a saved plan exactly, or plan from the manifest and apply that.",
             discussion: """
                 Each changed host gets one atomic modify whose value-level operations are its preconditions. \
-                Before writing, every planned host is read again; if any changed since the plan was made, \
-                nothing is written. Exit codes: 0 done, 1 error, 3 a host changed since the plan (re-plan).
+                A saved plan, or one confirmed at the prompt, is first checked against every planned host read \
+                again; if any changed since the plan was made, nothing is written. Exit codes: 0 done, 1 error, \
+                3 a host changed since the plan (re-plan).
                 """)
 
         @Argument(help: ArgumentHelp("A plan saved by `kcdctl plan --out`.", valueName: "PLAN.json"))

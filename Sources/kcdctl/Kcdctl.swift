@@ -10,7 +10,8 @@ struct Kcdctl: ParsableCommand {
         abstract: "Keeps Kerberos constrained delegation of Hyper-V hosts in Active Directory as a manifest declares it.",
         discussion: """
             Exit codes: 0 success (no changes / in sync), 1 error or invalid input, 2 changes pending \
-            (plan --detailed-exitcode) or drift (drift).
+            (plan --detailed-exitcode), drift (drift), findings (doctor) or a KDC that does not grant what \
+            the manifest declares (verify), 3 a host changed since the plan (apply).
             """,
         version: version,
         subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self]
