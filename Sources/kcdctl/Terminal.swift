@@ -4,11 +4,28 @@ import KCDCore
 /// Where output goes: results to stdout, problems to stderr.
 enum Terminal {
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        // A reader that went away (`kcdctl plan | head`) ends kcdctl as SIGPIPE would, which kcdctl ignores
+        // so that a dropped LDAP connection becomes an error instead.
+        if !write(text, to: STDOUT_FILENO) { exit(128 + SIGPIPE) }
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = write(text, to: STDERR_FILENO)
+    }
+
+    /// All of `text`, or false when the descriptor fails.
+    private static func write(_ text: String, to fd: Int32) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return true
+        }
     }
 
     static func warn(_ message: String) {
