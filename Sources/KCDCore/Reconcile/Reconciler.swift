@@ -46,6 +46,13 @@ public enum Reconciler {
         if uacChange == nil, desired.targets.equalsExactly(current.allowedToDelegateTo) {
             return nil
         }
+        // Next: the same values in another order (written by other tools). AD holds no value twice, so equal
+        // counts and every desired value present, spelled alike, means nothing to add or remove.
+        let observed = current.allowedToDelegateTo
+        if uacChange == nil, observed.count == desired.targets.count {
+            let exact = Set(observed)
+            if desired.targets.allSatisfy({ exact.contains($0.value) }) { return nil }
+        }
         let values = current.allowedToDelegateTo.map(SPN.init)
         let present = Set(values)
         let wanted = Set(desired.targets)
