@@ -309,9 +309,10 @@ bind, work, exit). Raw numbers: [performance.json](performance.json).
   deduplicated once and shared by its hosts. When AD holds the values in the order kcdctl wrote them (what a
   cron drift check meets) the diff is one string comparison per value, and most of the time is the expansion
   (creating and hashing ~40,000 distinct SPN strings) and the registration check. When the values are in
-  another order (written by other tools), every value is lowercased and hashed twice (Swift's SipHash over
-  ~50-byte strings): that is the 1.3 s. The next step would be to map each cluster's targets to small
-  integers once and compare observed values through one hash each into that map.
+  another order (written by other tools), each value is hashed once (Swift's SipHash over ~50-byte strings)
+  into a set of the host's values; only a host that really differs takes the case-insensitive path, which
+  lowercases and hashes every value twice. The next step would be to map each cluster's targets to small
+  integers once, so that the expansion creates and hashes no per-host data at all.
 """
 
 
