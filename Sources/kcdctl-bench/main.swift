@@ -59,24 +59,6 @@ func measure(_ state: State) -> (ms: Double, plan: Plan) {
 }
 
 // KCDCTL_BENCH_STATE=convergedByKcdctl measures one state only (for a profiler).
-if ProcessInfo.processInfo.environment["KCDCTL_BENCH_PHASES"] != nil {
-    let obs = observed(.convergedByKcdctl)
-    let clock = ContinuousClock()
-    var byName: [String: ObservedComputer] = [:]
-    print("byName", clock.measure { for c in obs { byName[c.name.lowercased()] = c } })
-    var d: DesiredState!
-    print("expand", clock.measure { d = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName } })
-    if ProcessInfo.processInfo.environment["KCDCTL_BENCH_PHASES"] == "expand" {
-        print("expand x20", clock.measure { for _ in 0..<20 { d = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName } } })
-        exit(0)
-    }
-    if ProcessInfo.processInfo.environment["KCDCTL_BENCH_PHASES"] == "plan" {
-        print("plan x10", clock.measure { for _ in 0..<10 { _ = try! Reconciler.plan(manifest, domain: domain, observed: obs, spnMappings: mappings) } })
-        exit(0)
-    }
-    print("plan", clock.measure { _ = try! Reconciler.plan(manifest, domain: domain, observed: obs, spnMappings: mappings) })
-    exit(0)
-}
 if let only = ProcessInfo.processInfo.environment["KCDCTL_BENCH_STATE"].flatMap(State.init(rawValue:)) {
     print("{\"\(only.rawValue)Ms\": \(String(format: "%.1f", measure(only).ms))}")
     exit(0)

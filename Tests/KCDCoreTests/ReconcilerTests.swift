@@ -137,8 +137,10 @@ let rightUAC: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForD
     @Test func spnMappingsParse() {
         let m = SPNMappings(values: ["host=alerter,appmgmt,cifs,http"])
         #expect(m.aliases["cifs"] == "host")
-        #expect(m.isSatisfied(SPN("CIFS/x"), by: [SPN("HOST/X")]))
-        #expect(!m.isSatisfied(SPN("ldap/x"), by: [SPN("HOST/X")]))
+        #expect(m.isSatisfied(SPN("CIFS/x"), byAnyOf: [SPN("HOST/X")]))
+        #expect(!m.isSatisfied(SPN("ldap/x"), byAnyOf: [SPN("HOST/X")]))
+        #expect(m.mapped(SPN("cifs/HV02"))?.value == "host/HV02")
+        #expect(m.mapped(SPN("ldap/HV02")) == nil)
     }
 
     @Test(arguments: [("4096", 0x1000 as UInt32), ("16781312", 0x1001000), ("-2147479552", 0x8000_1000)])

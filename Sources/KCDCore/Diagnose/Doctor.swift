@@ -77,7 +77,7 @@ public enum Doctor {
         let desired = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName }
         var spns = Set(desired.hosts.flatMap(\.targets))
         for spn in Array(spns) {
-            if let mapped = mappings.aliases[spn.serviceClass.lowercased()] { spns.insert(spn.replacingServiceClass(with: mapped)) }
+            if let mapped = mappings.mapped(spn) { spns.insert(mapped) }
         }
         for host in manifest.hosts {
             spns.formUnion((byName[host.lowercased()]?.servicePrincipalNames ?? []).map(SPN.init))
@@ -121,7 +121,7 @@ public enum Doctor {
         let desired = DesiredState.expand(facts.manifest, domain: facts.domain) { byName[$0.lowercased()]?.dnsHostName }
         for spn in Set(desired.hosts.flatMap(\.targets)).sorted() {
             let holders = facts.spnHolders[spn.key] ?? []
-            let mapped = facts.spnMappings.aliases[spn.serviceClass.lowercased()].map { spn.replacingServiceClass(with: $0) }
+            let mapped = facts.spnMappings.mapped(spn)
             let mappedHolders = mapped.flatMap { facts.spnHolders[$0.key] } ?? []
             if holders.isEmpty && mappedHolders.isEmpty {
                 let owner = desired.targetOwners[spn]
@@ -135,7 +135,7 @@ public enum Doctor {
         // The same SPN on two accounts, literally or through sPNMappings (cifs/X on one account, HOST/X on another).
         for key in facts.spnHolders.keys.sorted() {
             let spn = SPN(key)
-            let mapped = facts.spnMappings.aliases[spn.serviceClass.lowercased()].map { spn.replacingServiceClass(with: $0) }
+            let mapped = facts.spnMappings.mapped(spn)
             let accounts = uniqueNames((facts.spnHolders[key] ?? []) + (mapped.flatMap { facts.spnHolders[$0.key] } ?? []))
             guard accounts.count > 1 else { continue }
             let via = mapped.map { facts.spnHolders[$0.key] == nil ? "" : " (counting \($0.value), which sPNMappings map it to)" } ?? ""

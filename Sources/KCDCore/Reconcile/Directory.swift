@@ -49,12 +49,13 @@ public struct SPNMappings: Sendable, Equatable {
         self.aliases = aliases
     }
 
-    /// Whether `spn` is served by an account that registers `registered`.
-    public func isSatisfied(_ spn: SPN, by registered: Set<SPN>) -> Bool {
-        isSatisfied(spn, byAnyOf: Array(registered))
+    /// The SPN that `spn` stands for through the mappings (`cifs/X` → `host/X`), or nil.
+    public func mapped(_ spn: SPN) -> SPN? {
+        aliases[spn.serviceClass.lowercased()].map { spn.replacingServiceClass(with: $0) }
     }
 
-    /// The same for an account's few SPNs as a list: compared one by one, `cifs/X` also matching `HOST/X`.
+    /// Whether `spn` is served by an account that registers `registered` (its few SPNs, compared one by one):
+    /// literally, or `cifs/X` through `HOST/X`.
     public func isSatisfied(_ spn: SPN, byAnyOf registered: [SPN]) -> Bool {
         if registered.contains(spn) { return true }
         let key = spn.key
