@@ -198,7 +198,9 @@ public final class LDAPConnection {
         base: String, scope: Scope, filter: String, attributes: [String], pageSize: Int? = nil, binary: Set<String> = []
     ) throws -> [LDAPEntry] {
         let c = CAllocations()
-        let attrs = c.stringList(attributes)
+        let attrs = try c.stringList(attributes)
+        let cBase = try c.string(base)
+        let cFilter = try c.string(filter)
         var entries: [LDAPEntry] = []
         var cookie = berval(bv_len: 0, bv_val: nil)
         defer { ber_memfree(cookie.bv_val) }
@@ -221,7 +223,7 @@ public final class LDAPConnection {
             counters.searchRequests += 1
             let rc = controls.withUnsafeMutableBufferPointer { ctrls in
                 blocking {
-                    ldap_search_ext_s(ld, base, scope.rawValue, filter, attrs, 0,
+                    ldap_search_ext_s(ld, cBase, scope.rawValue, cFilter, attrs, 0,
                                       pageSize == nil ? nil : ctrls.baseAddress, nil, &timeout, LDAP_NO_LIMIT, &result)
                 }
             }
@@ -242,25 +244,13 @@ public final class LDAPConnection {
     /// One modify request: all its operations apply, or none.
     public func modify(dn: String, _ modifications: [LDAPModification]) throws {
         let c = CAllocations()
-        let mods = c.array(of: UnsafeMutablePointer<LDAPMod>?.self, count: modifications.count + 1)
-        for (i, m) in modifications.enumerated() {
-            let values = c.array(of: UnsafeMutablePointer<berval>?.self, count: m.values.count + 1)
-            for (j, v) in m.values.enumerated() {
-                let bv = c.array(of: berval.self, count: 1)
-                bv.pointee = berval(bv_len: ber_len_t(v.utf8.count), bv_val: c.string(v))
-                values[j] = bv
-            }
-            let mod = c.array(of: LDAPMod.self, count: 1)
-            mod.pointee.mod_op = m.operation.rawValue | LDAP_MOD_BVALUES
-            mod.pointee.mod_type = c.string(m.attribute)
-            mod.pointee.mod_vals.modv_bvals = values
-            mods[i] = mod
-        }
+        let mods = try c.modifications(modifications)
+        let cDN = try c.string(dn)
         for m in modifications {
             logger.debug("LDAP modify", metadata: ["dn": "\(dn)", "op": "\(m.operation)", "attribute": "\(m.attribute)", "values": "\(m.values)"])
         }
         counters.modifyRequests += 1
-        let rc = blocking { ldap_modify_ext_s(ld, dn, mods, nil, nil) }
+        let rc = blocking { ldap_modify_ext_s(ld, cDN, mods, nil, nil) }
         guard rc == LDAP_SUCCESS else {
             var attributes: [String] = []
             for m in modifications where !attributes.contains(m.attribute) { attributes.append(m.attribute) }

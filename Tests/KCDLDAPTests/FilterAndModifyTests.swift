@@ -1,7 +1,7 @@
 import Foundation
 import KCDCore
 import Testing
-@testable import KCDLDAP
+@testable @_spi(Testing) import KCDLDAP
 
 @Suite struct Filters {
     @Test(arguments: [
@@ -52,5 +52,24 @@ import Testing
         let bytes: [UInt8] = Array(Data(base64Encoded: "AQQAAAAAAAUVAAAA4soO5HM2M59uW4zB")!)
         #expect(ActiveDirectory.sidString(bytes) == "S-1-5-21-3826174690-2670933619-3247201134")
         #expect(ActiveDirectory.sidString([1, 4, 0]) == nil)
+    }
+}
+
+/// Finding 2 of issue 9: values reached libldap as `strdup` copies with the Swift byte count as their length,
+/// so everything after a NUL came from the heap. Every value must go out as exactly its own bytes.
+@Suite struct ValueEncoding {
+    @Test(arguments: [
+        "http/a\0BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        "\0", "", "cifs/HV01", "Microsoft Virtual System Migration Service/hv02.corp.example.com",
+        String(decoding: (0...0x7F).map { UInt8($0) }, as: UTF8.self),
+        "x\u{7F}\u{1B}[31m\u{00E9}\u{1F600}",
+    ])
+    func valuesGoOutAsExactlyTheirBytes(value: String) throws {
+        let mods = [LDAPModification(.add, "msDS-AllowedToDelegateTo", [value, value + "2"])]
+        #expect(try LDAPModification.encodedValues(mods) == [[Array(value.utf8), Array((value + "2").utf8)]])
+    }
+
+    @Test func aNULInsideADNOrAttributeNameIsRefusedNotCut() {
+        #expect(throws: LDAPError.self) { try LDAPModification.encodedValues([LDAPModification(.add, "msDS-AllowedToDelegateTo\0x", ["v"])]) }
     }
 }
