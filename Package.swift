@@ -5,6 +5,9 @@ let package = Package(
     name: "kcdctl",
     products: [
         .executable(name: "kcdctl", targets: ["kcdctl"]),
+        // For the fuzzers in Fuzz/ (`make fuzz`), a package of their own that builds these with -sanitize=fuzzer.
+        .library(name: "KCDCore", targets: ["KCDCore"]),
+        .library(name: "KCDLDAP", targets: ["KCDLDAP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
