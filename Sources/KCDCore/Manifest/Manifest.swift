@@ -2,6 +2,12 @@
 public struct Manifest: Sendable {
     public static let version = 1
     public static let defaultServices = ["Microsoft Virtual System Migration Service", "cifs"]
+    /// `limits.hostsPerCluster` unless set: far above a failover cluster's 64 nodes, far below what would make
+    /// a plan unreviewable or exhaust memory (a cluster of N hosts is N × (N-1) × 4 values).
+    public static let defaultHostsPerCluster = 1_000
+    public static let hostsPerClusterCeiling = 10_000
+    /// Larger manifest files are refused before they are parsed.
+    public static let maximumFileSize = 4 << 20
 
     public var directory: DirectorySettings
     public var clusters: [Cluster]

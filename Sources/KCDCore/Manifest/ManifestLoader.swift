@@ -11,6 +11,9 @@ public enum ManifestLoader {
             let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "no such file"
             throw ManifestError(file: path, location: nil, message: "cannot read the manifest: \(reason)")
         }
+        guard data.count <= Manifest.maximumFileSize else {
+            throw ManifestError(file: path, location: nil, message: "the manifest is \(data.count) bytes, more than the \(Manifest.maximumFileSize) a manifest may have")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ManifestError(file: path, location: nil, message: "the manifest is not UTF-8 text")
         }
@@ -59,10 +62,11 @@ extension ManifestError {
 private struct Reader {
     let file: String
     let folder: String?
+    var hostsPerCluster = Manifest.defaultHostsPerCluster
 
     mutating func manifest(_ root: Node) throws -> Manifest {
         let map = try mapping(root, "the manifest")
-        try checkKeys(map, allowed: ["version", "directory", "clusters", "audit"], in: "the manifest")
+        try checkKeys(map, allowed: ["version", "directory", "clusters", "audit", "limits"], in: "the manifest")
         let versionNode = try required(map, "version", in: "the manifest", root)
         guard let version = versionNode.int, versionNode.scalar != nil else {
             throw error(versionNode, "version must be a number; this kcdctl reads version \(Manifest.version)")
@@ -71,6 +75,16 @@ private struct Reader {
             throw error(versionNode, "unsupported manifest version \(version); this kcdctl reads version \(Manifest.version)")
         }
         let directory = try directorySettings(try required(map, "directory", in: "the manifest", root))
+        if let limitsNode = map["limits"] {
+            let limits = try mapping(limitsNode, "limits")
+            try checkKeys(limits, allowed: ["hostsPerCluster"], in: "limits")
+            if let n = limits["hostsPerCluster"] {
+                guard n.scalar != nil, let value = n.int, (1...Manifest.hostsPerClusterCeiling).contains(value) else {
+                    throw error(n, "limits.hostsPerCluster must be a whole number from 1 to \(Manifest.hostsPerClusterCeiling)")
+                }
+                hostsPerCluster = value
+            }
+        }
         let clustersNode = try required(map, "clusters", in: "the manifest", root)
         let clusterNodes = try sequence(clustersNode, "clusters")
         guard !clusterNodes.isEmpty else { throw error(clustersNode, "clusters is empty: declare at least one cluster") }
@@ -130,7 +144,9 @@ private struct Reader {
                 auth.minimumSSF = ssf
             }
         }
-        let settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: try string(map, "domain"), tls: tls, auth: auth)
+        let domain = try string(map, "domain")
+        if let domain, let n = map["domain"], let problem = Self.domainProblem(domain) { throw error(n, problem) }
+        let settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: domain, tls: tls, auth: auth)
         if let uri, let problem = settings.transportProblem(uri: uri) {
             throw error(map["uri"] ?? node, problem)
         }
@@ -146,7 +162,9 @@ private struct Reader {
 
     func cluster(_ node: Node) throws -> Cluster {
         let map = try mapping(node, "a cluster")
-        let name = try nonEmptyString(try required(map, "name", in: "a cluster", node), "cluster name")
+        let nameNode = try required(map, "name", in: "a cluster", node)
+        let name = try nonEmptyString(nameNode, "cluster name")
+        guard name.count <= 128 else { throw error(nameNode, "cluster name \(Printable.quoted(name)) is longer than 128 characters") }
         let what = "cluster '\(name)'"
         try checkKeys(map, allowed: ["name", "mode", "services", "nameForms", "hosts", "smbStorage", "extraTargets", "prune"], in: what)
         guard let mode = try oneOf(map, "mode", DelegationMode.self) else {
@@ -155,9 +173,7 @@ private struct Reader {
 
         var services = Manifest.defaultServices
         if let n = map["services"] {
-            services = try names(n, "\(what) services", allowEmpty: false) { service in
-                service.contains("/") ? "'\(service)' is a service class, not an SPN: drop everything from the '/'" : nil
-            }
+            services = try names(n, "\(what) services", allowEmpty: false, check: SPN.serviceClassProblem)
         }
         var nameForms = NameForm.allCases
         if let n = map["nameForms"] {
@@ -171,6 +187,9 @@ private struct Reader {
         }
         let hostsNode = try required(map, "hosts", in: what, node)
         let hosts = try names(hostsNode, "\(what) hosts", allowEmpty: false, check: Self.computerNameProblem)
+        guard hosts.count <= hostsPerCluster else {
+            throw error(hostsNode, "\(what) has \(hosts.count) hosts, more than limits.hostsPerCluster (\(hostsPerCluster)); a Windows failover cluster has at most 64 nodes: split it, or raise limits.hostsPerCluster if this is really meant")
+        }
         let smbStorage = try map["smbStorage"].map { try names($0, "\(what) smbStorage", allowEmpty: true, check: Self.computerNameProblem) } ?? []
         let extraTargets = try map["extraTargets"].map { n in
             try names(n, "\(what) extraTargets", allowEmpty: true, check: SPN.problem).map(SPN.init)
@@ -180,13 +199,30 @@ private struct Reader {
                        smbStorage: smbStorage, extraTargets: extraTargets, prune: prune, location: location(node))
     }
 
-    /// Computer names as written in `hosts` and `smbStorage`: the sAMAccountName without its `$`.
-    /// Anything AD itself would reject simply matches no account; only what would break an SPN is refused here.
+    /// Computer names as written in `hosts` and `smbStorage`: the sAMAccountName without its `$`, which for a
+    /// Hyper-V host or file server is its NetBIOS name: 1 to 15 letters, digits and hyphens (DNS label
+    /// characters), not starting or ending with a hyphen.
     static func computerNameProblem(_ name: String) -> String? {
-        if name.hasSuffix("$") { return "write the computer name without the trailing $: '\(name.dropLast())'" }
-        if name.contains("/") { return "'\(name)' is not a computer name: it contains '/'" }
-        if name.contains(where: { $0.isWhitespace || $0.isNewline }) { return "'\(name)' is not a computer name: it contains white space" }
+        let shown = Printable.quoted(name)
+        if name.hasSuffix("$") && name.count <= 16 { return "write the computer name without the trailing $: '\(Printable.escape(String(name.dropLast())))'" }
+        if name.contains("/") { return "\(shown) is not a computer name: it contains '/'" }
+        if name.contains(where: { $0.isWhitespace || $0.isNewline }) { return "\(shown) is not a computer name: it contains white space" }
+        if name.utf8.count > 15 { return "\(shown) is not a computer name: longer than 15 characters, the most a NetBIOS name has" }
+        if !name.utf8.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
+            return "\(shown) is not a computer name: only letters, digits and '-' are allowed"
+        }
+        if name.hasPrefix("-") || name.hasSuffix("-") { return "\(shown) is not a computer name: it starts or ends with '-'" }
         return nil
+    }
+
+    /// A DNS domain: labels of letters, digits and hyphens, at most 253 characters.
+    static func domainProblem(_ domain: String) -> String? {
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = domain.utf8.count <= 253 && labels.allSatisfy { label in
+            (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.utf8.allSatisfy { $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        }
+        return valid ? nil : "directory.domain \(Printable.quoted(domain)) is not a DNS domain name (e.g. corp.example.com)"
     }
 
     func checkAcrossClusters(_ clusters: [Cluster], _ nodes: [Node]) throws {
@@ -255,6 +291,10 @@ private struct Reader {
         guard let scalar = node.scalar else { throw error(node, "\(what) must be a single value") }
         let value = scalar.string.trimmingWhitespace()
         guard !value.isEmpty else { throw error(node, "\(what) is empty") }
+        // Nothing a person could not see in a review: no NUL, escape sequence or line break inside a value.
+        guard !Printable.hasControlCharacter(value) else {
+            throw error(node, "\(what) \(Printable.quoted(value)) has a control character (NUL, line break, escape…)")
+        }
         return value
     }
 

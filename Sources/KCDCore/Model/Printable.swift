@@ -17,6 +17,20 @@ public enum Printable {
         return out
     }
 
+    /// `'text'`, escaped and cut to `limit` characters: how a rejected input is named in a message, so that a
+    /// 100 MB host name or an escape sequence never reaches the terminal whole.
+    public static func quoted(_ text: String, limit: Int = 64) -> String {
+        let cut = text.unicodeScalars.count > limit
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: text.unicodeScalars.prefix(limit))
+        return "'" + escape(String(head)) + (cut ? "…' (\(text.utf8.count) bytes)" : "'")
+    }
+
+    /// Whether `text` has a control character (C0, DEL or C1), NUL included.
+    public static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+
     /// Whether `text` is printable ASCII only (no control character, NUL or DEL).
     public static func isPrintableASCII(_ text: String) -> Bool {
         text.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }

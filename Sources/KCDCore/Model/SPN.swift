@@ -33,15 +33,42 @@ public struct SPN: Hashable, Comparable, Sendable, CustomStringConvertible {
         SPN(serviceClass + value.dropFirst(self.serviceClass.count))
     }
 
-    /// Why `value` is not a usable SPN, or nil when it is.
+    /// The longest SPN accepted (AD's own limits are looser; nothing real comes near this).
+    public static let maximumLength = 512
+
+    /// Why `value` is not a usable SPN, or nil when it is: `serviceclass/host[:port][/servicename]` in
+    /// printable ASCII, with no white space except single spaces inside the service class (as in
+    /// `Microsoft Virtual System Migration Service`).
     public static func problem(with value: String) -> String? {
+        let shown = Printable.quoted(value)
+        guard value.utf8.count <= maximumLength else {
+            return "\(shown) is \(value.utf8.count) bytes long; an SPN may have at most \(maximumLength)"
+        }
+        guard Printable.isPrintableASCII(value) else {
+            return "\(shown) has a control character, NUL or non-ASCII character; SPNs are printable ASCII"
+        }
         let spn = SPN(value)
         if spn.serviceClass.isEmpty || !value.contains("/") {
-            return "'\(value)' is not an SPN: expected serviceclass/host, e.g. http/web01.corp.example.com"
+            return "\(shown) is not an SPN: expected serviceclass/host, e.g. http/web01.corp.example.com"
         }
-        if spn.host.isEmpty { return "'\(value)' has no host after the service class" }
-        if value.contains(where: { $0.isNewline || $0 == "\t" }) || value != value.trimmingWhitespace() {
-            return "'\(value)' has leading, trailing or control whitespace"
+        if let problem = serviceClassProblem(String(spn.serviceClass)) { return problem }
+        if spn.host.isEmpty { return "\(shown) has no host after the service class" }
+        if value.dropFirst(spn.serviceClass.count).contains(" ") {
+            return "\(shown) has a space after the service class"
+        }
+        return nil
+    }
+
+    /// Why `name` is not a service class (`cifs`, `Microsoft Virtual System Migration Service`), or nil.
+    public static func serviceClassProblem(_ name: String) -> String? {
+        let shown = Printable.quoted(name)
+        if name.contains("/") { return "\(shown) is a service class, not an SPN: drop everything from the '/'" }
+        guard name.utf8.count <= 64 else { return "\(shown) is longer than 64 bytes, too long for a service class" }
+        guard Printable.isPrintableASCII(name) else {
+            return "service class \(shown) has a control character, NUL or non-ASCII character"
+        }
+        if name.hasPrefix(" ") || name.hasSuffix(" ") || name.contains("  ") {
+            return "service class \(shown) has leading, trailing or repeated spaces"
         }
         return nil
     }
