@@ -1,5 +1,6 @@
 import CKrb5
 import Foundation
+import KCDCore
 
 /// Kerberos credentials for a GSSAPI bind.
 ///
@@ -18,10 +19,13 @@ public final class KerberosCredentials {
     /// For libldap's `LDAP_OPT_X_SASL_GSS_CREDS`; nil means GSSAPI's default credentials.
     private(set) var gssCredential: OpaquePointer?
 
-    /// A TGT for `principal` from `keytab`, held in memory only.
+    /// A TGT for `principal` from `keytab`, held in memory only. The keytab is opened and checked here (a
+    /// private regular file of at most 1 MiB) and libkrb5 reads that very file through `/proc/self/fd/N`, so
+    /// a FIFO or a file swapped in after the check is never read.
     /// - Parameter forwardable: ask for a forwardable TGT (needed for S4U2Proxy).
     public init(keytab: String, principal: String, forwardable: Bool = false) throws {
-        try PrivateFile.check(keytab, what: "keytab")
+        let keytabFile = try OpenRegularFile(keytab, what: "keytab", limit: 1 << 20)
+        try PrivateFile.check(keytabFile)
         let context = try Self.makeContext()
         self.context = context
         self.principal = principal
@@ -37,10 +41,11 @@ public final class KerberosCredentials {
             if let options { krb5_get_init_creds_opt_free(context, options) }
             if let kt { krb5_kt_close(context, kt) }
             if let client { krb5_free_principal(context, client) }
+            withExtendedLifetime(keytabFile) {}
         }
         let what = "cannot get a Kerberos ticket for \(principal) from keytab \(keytab)"
         try check(krb5_parse_name(context, principal, &client), what)
-        try check(krb5_kt_resolve(context, "FILE:" + keytab, &kt), what)
+        try check(krb5_kt_resolve(context, "FILE:" + keytabFile.procPath, &kt), what)
         try check(krb5_get_init_creds_opt_alloc(context, &options), what)
         if forwardable { krb5_get_init_creds_opt_set_forwardable(options, 1) }
         try check(krb5_get_init_creds_keytab(context, &creds, client, kt, 0, nil, options), what)

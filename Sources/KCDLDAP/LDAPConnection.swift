@@ -1,5 +1,6 @@
 import CLDAP
 import Foundation
+import KCDCore
 import Logging
 
 /// One connection to a directory server through libldap. Owns its handle and unbinds on deinit.
@@ -89,14 +90,20 @@ public final class LDAPConnection {
         try setOption(LDAP_OPT_CONNECT_CB, connectionCallbacks, "connection callbacks")
 
         if isLDAPS || tls.startTLS {
+            var caFileHandle: OpenRegularFile?
             if let caFile = tls.caFile {
-                try caFile.withCString { try setOption(LDAP_OPT_X_TLS_CACERTFILE, UnsafeMutableRawPointer(mutating: $0), "TLS CA file") }
+                // Opened and checked here (a regular file, at most 1 MiB); libldap reads it when NEWCTX is set
+                // below, through /proc/self/fd/N, so it reads this very file and a FIFO can never block it.
+                let file = try OpenRegularFile(caFile, what: "TLS CA file", limit: 1 << 20)
+                try file.procPath.withCString { try setOption(LDAP_OPT_X_TLS_CACERTFILE, UnsafeMutableRawPointer(mutating: $0), "TLS CA file") }
+                caFileHandle = file
             }
             var require = tls.verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER
             try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, &require, "TLS certificate check")
             // Without a new context the per-connection TLS options above are silently ignored.
             var isServer: Int32 = 0
             try setOption(LDAP_OPT_X_TLS_NEWCTX, &isServer, "TLS context")
+            withExtendedLifetime(caFileHandle) {}
         }
         if !isLDAPS && tls.startTLS {
             logger.debug("LDAP StartTLS", metadata: ["uri": "\(uri)"])

@@ -1,16 +1,14 @@
 import Foundation
+import KCDCore
 
 /// Files that hold secrets (bind passwords, keytabs) must be readable by their owner only, as ssh
 /// demands of private keys.
 public enum PrivateFile {
-    public static func check(_ path: String, what: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw PrivateFileError(message: "\(what) \(path) cannot be read: \(String(cString: strerror(errno)))")
-        }
-        let mode = info.st_mode & 0o777
+    /// Checks the mode of the file as it was opened (fstat), so what is read is what was checked.
+    public static func check(_ file: OpenRegularFile) throws {
+        let mode = file.mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw PrivateFileError(message: "\(what) \(path) is accessible to group or others (mode \(String(mode, radix: 8))): run `chmod 600 \(path)`")
+            throw PrivateFileError(message: "\(file.what) \(file.path) is accessible to group or others (mode \(String(mode, radix: 8))): run `chmod 600 \(file.path)`")
         }
     }
 }

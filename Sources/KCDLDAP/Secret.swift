@@ -1,4 +1,5 @@
 import Foundation
+import KCDCore
 
 /// A credential held as bytes that are zeroed when the last owner lets go. It has no description:
 /// printing it prints nothing of the secret.
@@ -8,22 +9,13 @@ public final class Secret: CustomStringConvertible, @unchecked Sendable {
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// The first line of a file readable by its owner only (a trailing newline is not part of a password).
-    /// Read with plain read(2) into memory this object owns, so no other copy is left behind.
+    /// A regular file of at most 4 KiB, its mode checked on the descriptor it is read from, read into a buffer
+    /// that is wiped here, so no other copy is left behind.
     public convenience init(contentsOfFile path: String) throws {
-        try PrivateFile.check(path, what: "password file")
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw PrivateFileError(message: "password file \(path) cannot be read: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        var count = 0
-        while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n <= 0 { break }
-            count += n
-        }
-        let line = bytes[..<count].prefix { $0 != 0x0A && $0 != 0x0D }
+        let file = try OpenRegularFile(path, what: "password file", limit: 4096)
+        try PrivateFile.check(file)
+        var bytes = try file.read()
+        let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
         self.init(bytes: Array(line))
         for i in bytes.indices { bytes[i] = 0 }
     }

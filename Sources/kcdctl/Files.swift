@@ -3,28 +3,15 @@ import KCDCore
 
 /// Files kcdctl writes: saved plans and metrics whole and atomically, the audit trail by appending.
 enum Files {
-    /// Writes to a temporary file beside `path`, flushes it to disk and renames it over `path`, so a reader
-    /// (node_exporter, an operator) sees the old content or the new one, never half of it.
+    /// Through `AtomicFile`: a reader (node_exporter, an operator) sees the old content or the new one, never
+    /// half of it, and a symlink planted in a shared folder redirects nothing.
     static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o644) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw FileError(path: path, action: "write", errno: errno) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
-            let e = errno
-            unlink(temporary)
-            throw FileError(path: path, action: "write", errno: e)
-        }
+        try AtomicFile.write(path, Array(text.utf8), mode: mode)
     }
 
+    /// A saved plan: a regular file of at most 256 MiB (a FIFO or a device is refused, not waited on).
     static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FileError(path: path, action: "read", errno: FileManager.default.fileExists(atPath: path) ? EACCES : ENOENT)
-        }
-        return Array(data)
+        try RegularFile.read(path, what: "saved plan", limit: 256 << 20)
     }
 }
 
@@ -34,9 +21,21 @@ final class AuditLog {
     private let fd: Int32
 
     /// Opens (creating, mode 0640) for appending. Failing here stops an apply before anything is written.
+    /// Only a regular file will do: opened with O_NONBLOCK, a FIFO without a reader fails at once (ENXIO) and
+    /// one with a reader is refused by its type, so an apply never blocks on its audit trail.
     init(path: String) throws {
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw FileError(path: path, action: "open the audit log", errno: errno) }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0o640)
+        guard fd >= 0 else { throw FileError(opening: path, what: "audit log", errno: errno, writing: true) }
+        func refused(_ problem: String, errno: Int32? = nil) -> FileError {
+            close(fd)
+            return FileError(path: path, what: "audit log", problem: problem, errno: errno)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw refused("cannot be written", errno: errno) }
+        if let kind = FileError.kind(info.st_mode) { throw refused("is \(kind), not a regular file: refusing to write to it") }
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else { throw refused("cannot be written", errno: errno) }
+        self.fd = fd
         self.path = path
     }
 
@@ -49,14 +48,7 @@ final class AuditLog {
         line.append(0x0A)
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count, fsync(fd) == 0 else {
-            throw FileError(path: path, action: "append to the audit log", errno: errno)
+            throw FileError(path: path, what: "audit log", problem: "cannot be appended to", errno: errno)
         }
     }
-}
-
-struct FileError: Error, CustomStringConvertible {
-    var path: String
-    var action: String
-    var errno: Int32
-    var description: String { "cannot \(action) \(path): \(String(cString: strerror(errno)))" }
 }

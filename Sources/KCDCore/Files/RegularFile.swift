@@ -31,7 +31,7 @@ public final class OpenRegularFile {
     /// anything that is not a regular file of at most `limit` bytes.
     public init(_ path: String, what: String, limit: Int) throws {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw FileError(path: path, what: what, problem: "cannot be read", errno: errno) }
+        guard fd >= 0 else { throw FileError(opening: path, what: what, errno: errno) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let e = errno
@@ -143,6 +143,17 @@ public struct FileError: Error, CustomStringConvertible {
     public init(path: String, what: String, problem: String, errno: Int32? = nil) {
         let reason = errno.map { ": " + String(cString: strerror($0)) } ?? ""
         self.init(path: path, what: what, errno: errno, description: "\(what) \(path) \(problem)\(reason)")
+    }
+
+    /// A failed open(2), naming what is at `path` when that is the reason (ENXIO: a socket, or a FIFO opened
+    /// for writing without a reader).
+    public init(opening path: String, what: String, errno: Int32, writing: Bool = false) {
+        var info = stat()
+        if errno == ENXIO || errno == EISDIR, stat(path, &info) == 0, let kind = Self.kind(info.st_mode) {
+            self.init(path: path, what: what, problem: "is \(kind), not a regular file: refusing to \(writing ? "write to" : "read") it")
+        } else {
+            self.init(path: path, what: what, problem: writing ? "cannot be written" : "cannot be read", errno: errno)
+        }
     }
 
     init(writing path: String, errno: Int32) {
