@@ -13,12 +13,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // SHA-256 and Ed25519 (plan checksums and signatures): maintained, fuzzed crypto instead of our own.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The pure core: manifest, desired state, reconciler, plan and its renderings. No directory I/O.
         .target(
             name: "KCDCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // OpenLDAP's C client library, as Debian ships it (libldap2-dev).
         .systemLibrary(

@@ -9,8 +9,10 @@ public final class ActiveDirectory: Directory {
         "servicePrincipalName", "uSNChanged", "whenChanged",
     ]
 
-    public let connection: LDAPConnection
+    public private(set) var connection: LDAPConnection
     public let baseDN: String
+    /// Opens and binds a new connection like the first one, after that one was lost.
+    private let reopen: (() throws -> LDAPConnection)?
     /// Names per search filter.
     public let batchSize: Int
     /// Entries per page of the paged results control (AD's MaxPageSize is 1000).
@@ -21,8 +23,10 @@ public final class ActiveDirectory: Directory {
     /// MaxValRange; nil asks for all of them (and follows whatever ranges the server returns).
     public let valueRange: Int?
 
-    public init(connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000, valueRange: Int? = nil) {
+    public init(connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000, valueRange: Int? = nil,
+                reopen: (() throws -> LDAPConnection)? = nil) {
         self.connection = connection
+        self.reopen = reopen
         self.baseDN = baseDN
         self.batchSize = batchSize
         self.pageSize = pageSize
@@ -98,7 +102,16 @@ public final class ActiveDirectory: Directory {
             try connection.modify(dn: change.dn, Self.modifications(change))
         } catch let error as LDAPError where error.code == LDAPError.noSuchAttribute || error.code == LDAPError.typeOrValueExists {
             throw ChangedMeanwhile(host: change.host, detail: "the directory refused the whole modify: \(error.code) \(error.name)")
+        } catch let error as LDAPError where error.requestMayHaveBeenApplied {
+            throw OutcomeUnknown(host: change.host, cause: error)
         }
+    }
+
+    /// A new connection, bound as the first one was (the old one is dropped).
+    public func reconnect() throws {
+        guard let reopen else { throw LDAPError(code: -1, operation: "reconnect", diagnostic: "this directory cannot reconnect") }
+        connection = try reopen()
+        mappings = nil
     }
 
     public static func modifications(_ change: HostChange) -> [LDAPModification] {

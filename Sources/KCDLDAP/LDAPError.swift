@@ -21,6 +21,11 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
     public static let invalidCredentials: Int32 = 49
     public static let insufficientAccessRights: Int32 = 50
 
+    /// Whether a write that ended with this code may still have been applied: the connection went away or
+    /// went silent after the request may have left (serverDown, localError, decodingError, timeout), so no
+    /// result from the server says what it did.
+    public var requestMayHaveBeenApplied: Bool { [-1, -2, -4, -5].contains(code) }
+
     /// The result code's name, e.g. `insufficientAccessRights`.
     public var name: String { Self.names[code] ?? "code\(code)" }
 

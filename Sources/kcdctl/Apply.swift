@@ -9,9 +9,13 @@ extension Kcdctl {
             abstract: "Make AD match: apply a saved plan exactly, or plan from the manifest and apply that.",
             discussion: """
                 Each changed host gets one atomic modify whose value-level operations are its preconditions. \
-                A saved plan, or one confirmed at the prompt, is first checked against every planned host read \
-                again; if any changed since the plan was made, nothing is written. Exit codes: 0 done, 1 error, \
-                3 a host changed since the plan (re-plan).
+                Every plan, saved or not, is checked against the manifest before anything is written: only its \
+                hosts, only values it declares, removals only of the service classes it manages, only the two \
+                delegation bits of userAccountControl. A saved plan, or one confirmed at the prompt, is also \
+                checked against every planned host read again; if any changed since the plan was made, nothing \
+                is written. SIGINT/SIGTERM let the host in flight finish, then stop. Exit codes: 0 done, \
+                1 error (a host whose outcome is unknown is named), 3 a host changed since the plan (re-plan), \
+                130/143 interrupted by SIGINT/SIGTERM.
                 """)
 
         @Argument(help: ArgumentHelp("A plan saved by `kcdctl plan --out`.", valueName: "PLAN.json"))
@@ -32,6 +36,9 @@ extension Kcdctl {
         @Option(name: .customLong("audit-log"), help: ArgumentHelp("Append the audit trail (JSON Lines) here, overriding audit.file.", valueName: "PATH"))
         var auditLog: String?
 
+        @Option(name: .customLong("verify-key"), help: ArgumentHelp("Apply PLAN.json only if it is signed by this Ed25519 public key (PEM), as plans.verifyKey does.", valueName: "PUB"))
+        var verifyKey: String?
+
         func validate() throws {
             guard planFile != nil || file != nil else {
                 throw ValidationError("name a saved plan (kcdctl apply PLAN.json) or a manifest (-f FILE)")
@@ -43,13 +50,29 @@ extension Kcdctl {
             guard autoApprove || Terminal.inputIsTerminal else {
                 throw UsageError("no terminal to confirm on: review the change with `kcdctl plan`, then run apply with --auto-approve")
             }
-            var saved: PlanDocument?
-            if let planFile { saved = try load(planFile) }
-            let session = try Session.open(manifest: file ?? saved!.manifest.path, directory)
+            // Everything about a saved plan is checked before a connection is made or a credential is read.
+            let saved = try planFile.map(load)
+            let manifest: Manifest
+            let manifestPath: String
+            if let file {
+                manifest = try ManifestLoader.load(path: file)
+                manifestPath = file
+                if let saved, manifest.sha256 != saved.manifest.sha256 {
+                    throw UsageError("\(file) is not the manifest the plan was made from (sha256 \(manifest.sha256 ?? "?") ≠ \(saved.manifest.sha256)): make a new plan; nothing was written")
+                }
+            } else {
+                // The plan is self-contained: it is checked against, and connects as, the manifest inside it.
+                manifestPath = saved!.manifest.path
+                manifest = try ManifestLoader.load(contents: Array(saved!.manifest.content.utf8), path: manifestPath)
+            }
+            try checkSignature(saved, manifest: manifest, manifestPath: manifestPath)
+
+            let session = try Session.open(manifest, path: manifestPath, directory)
             try target.check(session.manifest)
             let reconciliation = session.reconciliation
 
             var plan: KCDCore.Plan
+            var snapshot: Reconciliation.Snapshot?
             if let saved {
                 try check(saved, against: session)
                 plan = try saved.plan
@@ -58,7 +81,8 @@ extension Kcdctl {
                     plan.changes.removeAll { !wanted.contains($0.host.lowercased()) }
                 }
             } else {
-                plan = try reconciliation.plan(targets: target.targets)
+                snapshot = try reconciliation.read()
+                plan = try reconciliation.plan(snapshot!, targets: target.targets)
             }
             Terminal.out(session.header)
             PlanText.write(plan, color: Terminal.color, to: Terminal.out)
@@ -83,21 +107,30 @@ extension Kcdctl {
                            identity: try session.connection.whoAmI() ?? session.bindIdentity)
             }
             let progress = plan.changes.count > 20 && Terminal.errorIsTerminal
-            var auditError: (any Error)?
-            // A plan computed moments ago in this run, with no one asked to confirm, needs no second read.
-            let report = try reconciliation.apply(plan, recheck: saved != nil || !autoApprove) { event in
-                do { try trail?.record(event) } catch { auditError = auditError ?? error }
-                if case let .applied(change, done, total) = event {
-                    Terminal.out("\(change.host): applied (\(describe(change)))\n")
-                    if progress { Terminal.err("\rapplying: \(done)/\(total) hosts" + (done == total ? "\n" : "")) }
-                    TestHook.pauseIfAsked(afterHosts: done)
+            // From here on SIGINT and SIGTERM let the host in flight finish (bounded by --timeout), then stop.
+            let signals = StopSignals()
+            // A plan computed moments ago in this run, with no one asked to confirm, is checked against that
+            // read; any other is checked against a new one.
+            let report = try reconciliation.apply(
+                plan, readInThisRun: saved == nil && autoApprove ? snapshot : nil, shouldStop: { signals.received != nil }
+            ) { event in
+                if case .intent = event {
+                    try trail?.record(event)
+                    return
                 }
+                if case let .applied(change, done, total, confirmed) = event {
+                    let lost = confirmed ? "; the DC's answer was lost, a re-read shows the change in place" : ""
+                    Terminal.out("\(change.host): applied (\(describe(change))\(lost))\n")
+                    if progress { Terminal.err("\rapplying: \(done)/\(total) hosts" + (done == total ? "\n" : "")) }
+                }
+                try trail?.record(event)
+                if case let .applied(_, done, _, _) = event { TestHook.pauseIfAsked(afterHosts: done) }
             }
+            signals.restore()
             if progress && !report.isComplete { Terminal.err("\n") }
-            if let auditError { Terminal.warn("the audit trail is incomplete: \(auditError)") }
             if !report.isComplete {
                 session.logCounters()
-                return failed(report)
+                return failed(report, signal: signals.received)
             }
 
             let after = try reconciliation.plan(targets: saved?.targets ?? target.targets)
@@ -112,57 +145,77 @@ extension Kcdctl {
             return 0
         }
 
-        /// A saved plan, refused when unreadable, tampered with, or too old.
+        /// A saved plan, refused when unreadable, tampered with, too old or from the future.
         func load(_ path: String) throws -> PlanDocument {
-            let document: PlanDocument
             do {
-                document = try PlanDocument.decode(try Files.read(path))
+                let document = try PlanDocument.decode(try RegularFile.read(path, what: "saved plan", limit: PlanDocument.maximumFileSize))
+                try document.checkAge(now: Date(), maxAge: Self.seconds(maxAge)!)
+                return document
             } catch let error as PlanDocumentError {
                 throw UsageError("\(path): \(error)")
             }
-            guard let created = document.createdDate else { throw UsageError("\(path): its createdAt '\(document.createdAt)' is not a time") }
-            let age = Date().timeIntervalSince(created)
-            let limit = Self.seconds(maxAge)!
-            guard age <= limit else {
-                throw UsageError("\(path) was made \(Self.duration(age)) ago, more than --max-age \(maxAge): make a new plan")
-            }
-            return document
         }
 
-        /// The plan must be for this directory and, when -f names the manifest, for this manifest's content.
+        /// `--verify-key`, and `plans.verifyKey` of the manifest: a saved plan must carry a signature each
+        /// verifies; with the manifest's key set, only saved plans are applied.
+        func checkSignature(_ saved: PlanDocument?, manifest: Manifest, manifestPath: String) throws {
+            let keys = [verifyKey, manifest.planVerifyKey].compactMap { $0 }
+            guard !keys.isEmpty else { return }
+            guard let saved else {
+                throw UsageError(verifyKey != nil
+                    ? "--verify-key checks a saved plan: run kcdctl apply PLAN.json"
+                    : "plans.verifyKey in \(manifestPath): apply takes only signed saved plans (kcdctl plan --out PLAN.json --sign-key KEY, then kcdctl apply PLAN.json); nothing was written")
+            }
+            for path in keys {
+                let key = try Keys.verifyingKey(path)
+                do {
+                    try saved.verifySignature(with: key)
+                } catch let error as PlanSignatureError {
+                    throw UsageError("\(planFile!): \(error); nothing was written")
+                }
+            }
+        }
+
+        /// The plan must be for this directory.
         func check(_ document: PlanDocument, against session: Session) throws {
             guard document.directory.uri.lowercased() == session.uri.lowercased(),
                   Self.normalized(document.directory.baseDN) == Self.normalized(session.baseDN) else {
                 throw UsageError("the plan is for \(document.directory.uri) (\(document.directory.baseDN)), not \(session.uri) (\(session.baseDN)); nothing was written")
             }
-            guard session.manifest.sha256 == document.manifest.sha256 else {
-                if file != nil {
-                    throw UsageError("\(session.manifestPath) is not the manifest the plan was made from (sha256 \(session.manifest.sha256 ?? "?") ≠ \(document.manifest.sha256)): make a new plan; nothing was written")
-                }
-                Terminal.warn("\(session.manifestPath) changed since the plan was made; applying the reviewed plan as saved")
-                return
-            }
         }
 
-        func failed(_ report: ApplyReport) -> Int32 {
+        func failed(_ report: ApplyReport, signal: Int32?) -> Int32 {
             if let failure = report.failure {
                 Terminal.error(HostFailure(host: failure.change.host, error: failure.error))
             }
+            for unknown in report.unknown {
+                Terminal.err("kcdctl: error: \(unknown.change.host): outcome unknown: \(unknown.detail)\n")
+            }
             for stale in report.stale {
                 Terminal.err("kcdctl: error: \(stale.change.host) changed since the plan was made: \(stale.difference)\n")
+            }
+            if let auditError = report.auditFailure {
+                Terminal.err("kcdctl: error: the audit trail could not be written (\(auditError)): stopped before the next host\n")
+            }
+            if let signal {
+                Terminal.err("kcdctl: \(signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"): stopped after the host in flight\n")
             }
             func names(_ changes: [HostChange]) -> String {
                 changes.isEmpty ? "none" : changes.map(\.host).joined(separator: ", ")
             }
             var lines = ["  applied:       \(names(report.applied))"]
             if let failure = report.failure { lines.append("  failed:        \(failure.change.host) (nothing written to it)") }
+            if !report.unknown.isEmpty {
+                lines.append("  unknown:       \(names(report.unknown.map(\.change))) (the DC may have applied it: run kcdctl plan to see)")
+            }
             if !report.stale.isEmpty { lines.append("  stale:         \(names(report.stale.map(\.change))) (nothing written to \(report.stale.count == 1 ? "it" : "them"))") }
             lines.append("  not attempted: \(names(report.notAttempted))")
             lines.append(report.stale.isEmpty
                 ? "Fix the cause and run apply again: it changes only what is still different."
                 : "Make a new plan (kcdctl plan --out) and review it: AD changed since this one.")
             Terminal.err(lines.joined(separator: "\n") + "\n")
-            if !report.applied.isEmpty { Terminal.err(purgeAdvice(report.hostsToPurge)) }
+            if !report.hostsToPurge.isEmpty { Terminal.err(purgeAdvice(report.hostsToPurge)) }
+            if let signal { return 128 + signal }
             return report.stale.isEmpty ? 1 : 3
         }
 
@@ -188,10 +241,6 @@ extension Kcdctl {
             let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
             if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0 { return value * factor }
             return Double(text).flatMap { $0 >= 0 ? $0 : nil }
-        }
-
-        static func duration(_ seconds: Double) -> String {
-            seconds >= 7200 ? "\(Int(seconds / 3600)) h" : seconds >= 120 ? "\(Int(seconds / 60)) min" : "\(Int(seconds)) s"
         }
 
         static func normalized(_ dn: String) -> String {
@@ -230,7 +279,9 @@ struct AuditTrail {
         var host: String
         var dn: String
         var operations: [Operation]
-        /// applied, stale (refused: the host changed since the plan) or failed.
+        /// intent (written before the request is sent), then its outcome: applied, failed (refused by the
+        /// directory: nothing written), unknown (no answer: the directory may have applied it), stale (the host
+        /// changed since the plan: nothing sent) or refused (the plan leaves the manifest: nothing sent).
         var result: String
         var code: Int32?
         var codeName: String?
@@ -238,10 +289,14 @@ struct AuditTrail {
     }
 
     func record(_ event: ApplyEvent) throws {
-        let (change, result, error): (HostChange, String, String?) = switch event {
-        case let .applied(change, _, _): (change, "applied", nil)
+        let (change, result, message): (HostChange, String, String?) = switch event {
+        case let .intent(change): (change, "intent", nil)
+        case let .applied(change, _, _, confirmed):
+            (change, "applied", confirmed ? "the directory's answer was lost; a re-read over a new connection shows the change in place" : nil)
         case let .stale(change, difference): (change, "stale", difference)
         case let .failed(change, error): (change, "failed", String(describing: error))
+        case let .unknown(change, detail): (change, "unknown", detail)
+        case let .refused(change, violation): (change, "refused", String(describing: violation))
         }
         var code: Int32? = result == "applied" ? 0 : nil
         var codeName: String? = result == "applied" ? "success" : nil
@@ -256,7 +311,35 @@ struct AuditTrail {
             operations: ActiveDirectory.modifications(change).map {
                 Record.Operation(op: "\($0.operation)", attribute: $0.attribute, values: $0.values)
             },
-            result: result, code: code, codeName: codeName, message: error))
+            result: result, code: code, codeName: codeName, message: message))
+    }
+}
+
+/// SIGINT and SIGTERM while apply writes: noted, not obeyed at once, so that the host in flight finishes
+/// (each LDAP call is bounded by --timeout), its audit record is written and the summary printed.
+final class StopSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signal: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in lock.withLock { signal = signal ?? number } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The first signal received, if any.
+    var received: Int32? { lock.withLock { signal } }
+
+    /// Back to the default actions.
+    func restore() {
+        for source in sources { source.cancel() }
+        Glibc.signal(SIGINT, SIG_DFL)
+        Glibc.signal(SIGTERM, SIG_DFL)
     }
 }
 

@@ -14,6 +14,6 @@ struct Kcdctl: ParsableCommand {
             the manifest declares (verify), 3 a host changed since the plan (apply).
             """,
         version: version,
-        subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self]
+        subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self, Keygen.self]
     )
 }

@@ -22,16 +22,25 @@ extension Kcdctl {
         @Option(help: ArgumentHelp("Also save the plan (JSON, see docs/plan-format.md) for `kcdctl apply PLAN.json`.", valueName: "PLAN.json"))
         var out: String?
 
+        @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the saved plan (--out) with this Ed25519 private key (PEM, readable by its owner only; `kcdctl keygen` makes one).", valueName: "KEY"))
+        var signKey: String?
+
         @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there is nothing to change, 2 when there is, 1 on error.")
         var detailedExitcode = false
 
+        func validate() throws {
+            if signKey != nil && out == nil { throw ValidationError("--sign-key signs a saved plan: add --out PLAN.json") }
+        }
+
         func execute() throws -> Int32 {
+            let key = try signKey.map(Keys.signingKey)
             let session = try Session.open(manifest: manifest.file, directory)
             try target.check(session.manifest)
             let plan = try session.reconciliation.plan(targets: target.targets)
             session.logCounters()
             // Only saved or JSON plans need the document (and its checksum over the whole encoding).
-            let document = out != nil || format == .json ? session.document(plan, targets: target.targets) : nil
+            var document = out != nil || format == .json ? session.document(plan, targets: target.targets) : nil
+            if let key { try document?.sign(with: key) }
             if let out, let document {
                 try Files.writeAtomically(out, document.encoded())
             }
@@ -42,7 +51,8 @@ extension Kcdctl {
             PlanText.write(plan, color: Terminal.color, to: Terminal.out)
             }
             if let out, let document {
-                Terminal.err("Saved the plan to \(out) (sha256 \(document.sha256 ?? "")); apply exactly it with `kcdctl apply \(out)`.\n")
+                let signed = document.signature.map { " signed by \($0.key)," } ?? ""
+                Terminal.err("Saved the plan to \(out) (sha256 \(document.sha256 ?? ""),\(signed) made from \(session.manifestPath)); apply exactly it with `kcdctl apply \(out)`.\n")
             }
             return detailedExitcode && !plan.isEmpty ? 2 : 0
         }
@@ -55,6 +65,6 @@ extension Session {
         PlanDocument(plan, .init(
             kcdctlVersion: Kcdctl.version, createdAt: Date(),
             manifestPath: URL(fileURLWithPath: manifestPath).standardizedFileURL.path,
-            manifestSHA256: manifest.sha256 ?? "", uri: uri, baseDN: baseDN, targets: targets))
+            manifestSHA256: manifest.sha256 ?? "", manifestContent: manifest.source ?? "", uri: uri, baseDN: baseDN, targets: targets))
     }
 }

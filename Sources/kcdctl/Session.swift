@@ -26,8 +26,12 @@ struct Session {
     /// Loads and checks the manifest, takes the credentials, connects and binds. Everything that can be
     /// wrong with the input is found before the first packet.
     static func open(manifest path: String, _ options: DirectoryOptions) throws -> Session {
+        try open(ManifestLoader.load(path: path), path: path, options)
+    }
+
+    /// The same for a manifest already loaded (e.g. the one a saved plan embeds), as if read from `path`.
+    static func open(_ manifest: Manifest, path: String, _ options: DirectoryOptions) throws -> Session {
         let logger = makeLogger(verbose: options.verbose)
-        let manifest = try ManifestLoader.load(path: path)
         let env = ProcessInfo.processInfo.environment
         var settings = manifest.directory
 
@@ -56,10 +60,14 @@ struct Session {
         disableCoreDumps()
         // A connection the DC drops must surface as an LDAP error, not kill kcdctl on the next write.
         signal(SIGPIPE, SIG_IGN)
+        // A file size limit reached while appending the audit trail must be an error (EFBIG) that stops apply.
+        signal(SIGXFSZ, SIG_IGN)
         let tls = LDAPConnection.TLS(caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
                                      startTLS: settings.usesStartTLS)
         let auth = settings.auth
-        let connection: LDAPConnection
+        // How to connect and bind, kept for a reconnect after a lost answer (the secret stays in the closure,
+        // zeroed when the session ends).
+        let connect: () throws -> LDAPConnection
         let identity: String
         var credentialSource: String?
         switch auth.method {
@@ -67,8 +75,11 @@ struct Session {
             let bindDN = auth.bindDN ?? ""
             let password = try bindPassword(auth, manifestPath: path)
             if settings.tls.insecureSkipVerify { warnInsecure(path) }
-            connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
-            try connection.bindSimple(dn: bindDN, password: password)
+            connect = {
+                let connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
+                try connection.bindSimple(dn: bindDN, password: password)
+                return connection
+            }
             identity = bindDN
         case .gssapi:
             let credentials = if let keytab = auth.keytab, let principal = auth.principal {
@@ -76,15 +87,18 @@ struct Session {
             } else {
                 try KerberosCredentials(defaultCacheExpecting: auth.principal)
             }
-            connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
-            try withExtendedLifetime(credentials) {
-                try connection.bindGSSAPI(credentials: auth.keytab == nil ? nil : credentials, minimumSSF: auth.minimumSSF)
+            connect = {
+                let connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
+                try withExtendedLifetime(credentials) {
+                    try connection.bindGSSAPI(credentials: auth.keytab == nil ? nil : credentials, minimumSSF: auth.minimumSSF)
+                }
+                return connection
             }
             identity = credentials.principal
             credentialSource = credentials.source
         }
         return Session(manifestPath: path, manifest: manifest, uri: uri, baseDN: baseDN, domain: domain,
-                       directory: ActiveDirectory(connection: connection, baseDN: baseDN), logger: logger,
+                       directory: ActiveDirectory(connection: try connect(), baseDN: baseDN, reopen: connect), logger: logger,
                        bindIdentity: identity, credentialSource: credentialSource)
     }
 

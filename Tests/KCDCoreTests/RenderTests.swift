@@ -41,10 +41,10 @@ func samplePlan() throws -> Plan {
     @Test func json() throws {
         let context = PlanDocument.Context(
             kcdctlVersion: "9.9", createdAt: Date(timeIntervalSince1970: 1_800_000_000), manifestPath: "/etc/kcdctl/m.yaml",
-            manifestSHA256: SHA256.hex("manifest"), uri: "ldaps://dc01", baseDN: "DC=corp,DC=example,DC=com")
+            manifestSHA256: Digest.sha256("manifest"), manifestContent: "manifest", uri: "ldaps://dc01", baseDN: "DC=corp,DC=example,DC=com")
         let text = PlanDocument(try samplePlan(), context).encoded()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(object["kind"] as? String == "kcdctl-plan" && object["formatVersion"] as? Int == 1)
+        #expect(object["kind"] as? String == "kcdctl-plan" && object["formatVersion"] as? Int == 2)
         #expect(object["createdAt"] as? String == "2027-01-15T08:00:00Z")
         #expect((object["directory"] as? [String: String])?["baseDN"] == "DC=corp,DC=example,DC=com")
         let changes = try #require(object["changes"] as? [[String: Any]])
@@ -114,5 +114,35 @@ func samplePlan() throws -> Plan {
         #expect(ComputerText.delegation(computer("A", uac: rightUAC, values: ["cifs/B"])).hasSuffix("use any authentication protocol"))
         #expect(ComputerText.delegation(computer("A", values: ["cifs/B"])).hasSuffix("use Kerberos only"))
         #expect(ComputerText.delegation(computer("A")) == "not trusted for delegation")
+    }
+}
+
+/// Issue 9, finding 3: a value can make a review comment lie only if Markdown acts on it.
+@Suite struct HostileValuesInReview {
+    func markdown(_ values: [String], cluster: String = "a") throws -> String {
+        let m = manifest(Cluster(name: cluster, mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"]))
+        let p = try Reconciler.plan(m, domain: "corp.example.com", observed: [
+            computer("HV01", values: values), computer("HV02", values: ["cifs/HV01"]),
+        ], spnMappings: cifsMapping)
+        return PlanMarkdown.render(p, manifest: m, directory: "ldaps://dc01")
+    }
+
+    @Test func backticksPipesAndLineBreaksInValuesAreShownNotActedOn() throws {
+        let md = try markdown(["cifs/x` | **approved** | `y", "cifs/a\nb", "cifs/<img src=x>"])
+        #expect(!md.contains("**approved**"))
+        #expect(md.contains("<code>cifs/x&#96; &#124; &#42;&#42;approved&#42;&#42; &#124; &#96;y</code>"), "\(md)")
+        #expect(md.contains("<code>cifs/a&#92;x0ab</code>"))
+        #expect(md.contains("<code>cifs/&#60;img src=x&#62;</code>"))
+        #expect(md.contains("| **HV01** | `cifs/HV02` |"), "plain values stay readable code spans")
+        // Every table row still has exactly its five pipes.
+        for row in md.split(separator: "\n") where row.hasPrefix("| **") { #expect(row.filter { $0 == "|" }.count == 5, "\(row)") }
+    }
+
+    @Test func controlCharactersInTextPlansAreEscaped() throws {
+        let m = pair()
+        let p = try plan(m, [computer("HV01", values: ["cifs/\u{1B}[2J\u{1B}[32mok"]), computer("HV02", values: ["cifs/HV01"])])
+        let text = PlanText.render(p)
+        #expect(!text.contains("\u{1B}"))
+        #expect(text.contains("- msDS-AllowedToDelegateTo: cifs/\\x1b[2J\\x1b[32mok"))
     }
 }

@@ -27,6 +27,18 @@ public struct TargetList: RandomAccessCollection, Equatable, Sendable, CustomStr
         return entries[position]
     }
 
+    /// The target equal to `spn` as AD compares SPNs (case-insensitively), spelled as declared; nil when
+    /// `spn` is not a target. A binary search: no set of the host's targets is built.
+    public func declared(_ spn: SPN) -> SPN? {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].key < spn.key { low = mid + 1 } else { high = mid }
+        }
+        guard low < entries.count, entries[low].key == spn.key, !skipped.contains(low) else { return nil }
+        return entries[low]
+    }
+
     /// Whether `values` are exactly these targets' values, in this order: one string comparison per value.
     func equalsExactly(_ values: [String]) -> Bool {
         guard values.count == count else { return false }

@@ -13,8 +13,12 @@ public struct Manifest: Sendable {
     public var clusters: [Cluster]
     /// Where `apply` appends its audit trail (JSON Lines), if anywhere.
     public var auditFile: String?
+    /// `plans.verifyKey`: an Ed25519 public key (PEM); when set, `apply` takes only saved plans signed by it.
+    public var planVerifyKey: String?
     /// SHA-256 of the manifest file's bytes, when it was read from a file.
     public var sha256: String?
+    /// The manifest's text, when it was read from a file: what a saved plan embeds.
+    public var source: String?
 
     public init(directory: DirectorySettings, clusters: [Cluster], auditFile: String? = nil) {
         self.directory = directory

@@ -7,19 +7,28 @@ public enum ManifestLoader {
     /// Reads `path` (the core's only I/O). Relative file paths inside the manifest are taken relative
     /// to the manifest's folder.
     public static func load(path: String) throws -> Manifest {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "no such file"
-            throw ManifestError(file: path, location: nil, message: "cannot read the manifest: \(reason)")
+        let data: [UInt8]
+        do {
+            data = try RegularFile.read(path, what: "manifest", limit: Manifest.maximumFileSize)
+        } catch let error as FileError {
+            throw ManifestError(file: path, location: nil, message: "cannot read the manifest: \(error)")
         }
+        return try load(contents: data, path: path)
+    }
+
+    /// A manifest from its bytes, as if read from `path` (relative paths inside it are taken relative to
+    /// its folder): how `apply PLAN.json` reads the manifest a saved plan embeds.
+    public static func load(contents data: [UInt8], path: String) throws -> Manifest {
         guard data.count <= Manifest.maximumFileSize else {
             throw ManifestError(file: path, location: nil, message: "the manifest is \(data.count) bytes, more than the \(Manifest.maximumFileSize) a manifest may have")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw ManifestError(file: path, location: nil, message: "the manifest is not UTF-8 text")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var manifest = try parse(text, file: path, relativeTo: folder)
-        manifest.sha256 = SHA256.hex(data)
+        manifest.sha256 = Digest.sha256(data)
+        manifest.source = text
         return manifest
     }
 
@@ -66,7 +75,7 @@ private struct Reader {
 
     mutating func manifest(_ root: Node) throws -> Manifest {
         let map = try mapping(root, "the manifest")
-        try checkKeys(map, allowed: ["version", "directory", "clusters", "audit", "limits"], in: "the manifest")
+        try checkKeys(map, allowed: ["version", "directory", "clusters", "audit", "limits", "plans"], in: "the manifest")
         let versionNode = try required(map, "version", in: "the manifest", root)
         guard let version = versionNode.int, versionNode.scalar != nil else {
             throw error(versionNode, "version must be a number; this kcdctl reads version \(Manifest.version)")
@@ -96,7 +105,13 @@ private struct Reader {
             try checkKeys(audit, allowed: ["file"], in: "audit")
             auditFile = try string(audit, "file").map(resolvePath)
         }
-        return Manifest(directory: directory, clusters: clusters, auditFile: auditFile)
+        var manifest = Manifest(directory: directory, clusters: clusters, auditFile: auditFile)
+        if let plansNode = map["plans"] {
+            let plans = try mapping(plansNode, "plans")
+            try checkKeys(plans, allowed: ["verifyKey"], in: "plans")
+            manifest.planVerifyKey = try string(plans, "verifyKey").map(resolvePath)
+        }
+        return manifest
     }
 
     // MARK: directory

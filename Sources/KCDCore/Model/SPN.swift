@@ -28,6 +28,14 @@ public struct SPN: Hashable, Comparable, Sendable, CustomStringConvertible {
         return value[value.index(after: slash)...].prefix { $0 != "/" && $0 != ":" }
     }
 
+    /// The service class lowercased, or nil when it is not pure ASCII: a value whose class only Unicode case
+    /// folding would make equal to a managed one (`\u{212A}` KELVIN SIGN lowercases to `k`) is never managed.
+    public var asciiServiceClass: String? {
+        let serviceClass = self.serviceClass
+        guard serviceClass.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return String(serviceClass).asciiFastLowercased()
+    }
+
     /// The same SPN under another service class, e.g. `cifs/HV02` → `HOST/HV02`.
     public func replacingServiceClass(with serviceClass: String) -> SPN {
         SPN(serviceClass + value.dropFirst(self.serviceClass.count))

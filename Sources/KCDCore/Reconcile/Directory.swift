@@ -72,5 +72,25 @@ public protocol Directory {
     func computers(named names: [String]) throws -> [ObservedComputer]
     func spnMappings() throws -> SPNMappings
     /// All of the change or none of it: one request whose value-level operations double as preconditions.
+    /// Throws `ChangedMeanwhile` when the directory refused it because the object changed, and
+    /// `OutcomeUnknown` when the request may have reached the directory but no answer came back.
     func apply(_ change: HostChange) throws
+    /// A fresh connection after one was lost, so that what happened can be read back.
+    func reconnect() throws
+}
+
+extension Directory {
+    public func reconnect() throws {}
+}
+
+/// The request may have been applied: it was sent (or sending failed in a way that does not tell), and
+/// no answer came back. Only reading the object again tells what happened.
+public struct OutcomeUnknown: Error, CustomStringConvertible {
+    public var host: String
+    public var cause: any Error
+    public init(host: String, cause: any Error) {
+        self.host = host
+        self.cause = cause
+    }
+    public var description: String { "no answer from the directory (\(cause)): the change may or may not have been applied" }
 }

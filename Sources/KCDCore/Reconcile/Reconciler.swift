@@ -58,10 +58,10 @@ public enum Reconciler {
         let wanted = Set(desired.targets)
         let add = desired.targets.filter { !present.contains($0) }
         // Remove each undeclared value of a managed service class once, by its stored spelling.
-        let managed = desired.managedServiceClasses.map { $0 + "/" }
         var seen = Set<SPN>()
         let remove = values.filter { value in
-            managed.contains { value.key.hasPrefix($0) } && !wanted.contains(value) && seen.insert(value).inserted
+            value.asciiServiceClass.map(desired.managedServiceClasses.contains) == true && !wanted.contains(value)
+                && seen.insert(value).inserted
         }.sorted()
         if add.isEmpty && remove.isEmpty && uacChange == nil { return nil }
         return HostChange(host: desired.name, dn: current.dn, mode: desired.mode, clusters: desired.clusters,

@@ -11,67 +11,167 @@ public struct Reconciliation {
         self.directory = directory
     }
 
-    /// Reads every managed host and storage server (in batches) and the forest's SPN mappings, and diffs.
-    /// - Parameter targets: limit the plan to these hosts (any case); nil for all.
-    public func plan(targets: [String]? = nil) throws -> Plan {
-        let observed = try directory.computers(named: manifest.accountNames)
-        return try Reconciler.plan(manifest, domain: domain, observed: observed, spnMappings: try directory.spnMappings(),
-                                   targets: targets.map { Set($0.map { $0.lowercased() }) })
+    /// What one read of the directory saw: every managed host and storage server, and the SPN mappings.
+    public struct Snapshot: Sendable {
+        public var computers: [ObservedComputer]
+        public var spnMappings: SPNMappings
+        public init(computers: [ObservedComputer], spnMappings: SPNMappings) {
+            self.computers = computers
+            self.spnMappings = spnMappings
+        }
     }
 
-    /// Applies exactly `plan`, which may have been computed long before.
+    /// Reads every managed host and storage server (in batches) and the forest's SPN mappings.
+    public func read() throws -> Snapshot {
+        Snapshot(computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings())
+    }
+
+    /// Reads and diffs.
+    /// - Parameter targets: limit the plan to these hosts (any case); nil for all.
+    public func plan(targets: [String]? = nil) throws -> Plan {
+        try plan(read(), targets: targets)
+    }
+
+    public func plan(_ snapshot: Snapshot, targets: [String]? = nil) throws -> Plan {
+        try Reconciler.plan(manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
+                            targets: targets.map { Set($0.map { $0.lowercased() }) })
+    }
+
+    /// Applies exactly `plan`, which may have been computed long before, or saved and edited since.
     ///
-    /// First every planned host is read again (one batched read): if any no longer looks as it did when the
-    /// plan was made, nothing is written and the report names the stale hosts and how they differ. Then each
-    /// host's change goes out as one request, in plan order; its value-level operations are preconditions
-    /// that the directory checks atomically, so a change made in the meantime makes that host's request
-    /// fail whole (`ChangedMeanwhile`). Applying stops at the first stale or failing host.
+    /// First the manifest's accounts are read (unless `readInThisRun` is the read the plan was computed from
+    /// moments ago) and the whole plan is checked against the `WriteInvariant`: a plan that would write
+    /// anything the manifest does not declare is refused whole (`InvariantViolation`) before any write.
+    /// Then, for a plan computed earlier, every planned host must still look as it did when the plan was
+    /// made, or nothing is written and the report names the stale hosts and how they differ. Then each host's
+    /// change goes out as one request, in plan order; its value-level operations are preconditions that the
+    /// directory checks atomically, so a change made in the meantime makes that host's request fail whole
+    /// (`ChangedMeanwhile`). A request whose answer is lost is read back over a new connection and reported
+    /// as what that read shows, or as unknown. Applying stops at the first stale, failing or unknown host,
+    /// when `record` (the audit trail) fails, or when `shouldStop` says so (a signal) between two hosts.
     ///
-    /// - Parameter recheck: read the planned hosts again first. Only a plan computed moments before in the
-    ///   same run, with nobody asked to confirm in between, may skip that: the modifies' own preconditions
-    ///   still guard it.
-    public func apply(_ plan: Plan, recheck: Bool = true, events: (ApplyEvent) -> Void = { _ in }) throws -> ApplyReport {
+    /// - Parameter record: called with `.intent` before each request and with its outcome after it; when it
+    ///   throws for an intent, that request is not sent.
+    public func apply(
+        _ plan: Plan, readInThisRun: Snapshot? = nil, shouldStop: () -> Bool = { false },
+        record: (ApplyEvent) throws -> Void = { _ in }
+    ) throws -> ApplyReport {
         var report = ApplyReport()
-        let current = recheck ? try directory.computers(named: plan.changes.map(\.host)) : plan.changes.map(\.observed)
-        var byName: [String: ObservedComputer] = [:]
-        for computer in current { byName[computer.name.lowercased()] = computer }
-        for change in plan.changes {
-            let difference = byName[change.host.lowercased()].map { change.staleness(now: $0) }
-                ?? "the computer object no longer exists"
-            if let difference {
-                report.stale.append(.init(change: change, difference: difference))
-                events(.stale(change, difference))
+        let computers = try readInThisRun?.computers ?? directory.computers(named: manifest.accountNames)
+        do {
+            try WriteInvariant(manifest: manifest, domain: domain, observed: computers).check(plan)
+        } catch let violation as InvariantViolation {
+            if let change = plan.changes.first(where: { $0.host == violation.host }) {
+                try? record(.refused(change, violation))
+            }
+            throw violation
+        }
+        if readInThisRun == nil {
+            var byName: [String: ObservedComputer] = [:]
+            for computer in computers { byName[computer.name.lowercased()] = computer }
+            for change in plan.changes {
+                let difference = byName[change.host.lowercased()].map { change.staleness(now: $0) }
+                    ?? "the computer object no longer exists"
+                if let difference {
+                    report.stale.append(.init(change: change, difference: difference))
+                    try? record(.stale(change, difference))
+                }
+            }
+            guard report.stale.isEmpty else {
+                report.notAttempted = plan.changes.filter { change in !report.stale.contains { $0.change.host == change.host } }
+                return report
             }
         }
-        guard report.stale.isEmpty else {
-            report.notAttempted = plan.changes.filter { change in !report.stale.contains { $0.change.host == change.host } }
-            return report
-        }
         for (i, change) in plan.changes.enumerated() {
+            let rest = Array(plan.changes[(i + 1)...])
+            if shouldStop() {
+                report.interrupted = true
+                report.notAttempted = [change] + rest
+                break
+            }
+            do {
+                try record(.intent(change))
+            } catch {
+                report.auditFailure = error
+                report.notAttempted = [change] + rest
+                break
+            }
+            let outcome: ApplyEvent
             do {
                 try directory.apply(change)
                 report.applied.append(change)
-                events(.applied(change, done: i + 1, of: plan.changes.count))
+                outcome = .applied(change, done: i + 1, of: plan.changes.count, confirmedByReread: false)
             } catch let error as ChangedMeanwhile {
                 report.stale.append(.init(change: change, difference: error.description))
-                events(.stale(change, error.description))
-                report.notAttempted = Array(plan.changes[(i + 1)...])
-                break
+                outcome = .stale(change, error.description)
+            } catch let error as OutcomeUnknown {
+                outcome = readBack(change, after: error, done: i + 1, of: plan.changes.count, into: &report)
             } catch {
                 report.failure = .init(change: change, error: error)
-                events(.failed(change, error))
-                report.notAttempted = Array(plan.changes[(i + 1)...])
+                outcome = .failed(change, error)
+            }
+            do {
+                try record(outcome)
+            } catch {
+                report.auditFailure = error
+            }
+            if !report.isComplete {
+                report.notAttempted = rest
                 break
             }
         }
         return report
     }
+
+    /// After a lost answer: a new connection, the object read again, and the outcome it shows. The change
+    /// is all or nothing in the directory, so the object holds either the planned state or the one before it;
+    /// anything else (or no read) leaves the outcome unknown.
+    func readBack(_ change: HostChange, after lost: OutcomeUnknown, done: Int, of total: Int, into report: inout ApplyReport) -> ApplyEvent {
+        let now: ObservedComputer?
+        do {
+            try directory.reconnect()
+            now = try directory.computers(named: [change.host]).first { $0.name.lowercased() == change.host.lowercased() }
+        } catch {
+            let unknown = ApplyReport.Unknown(change: change, cause: lost.cause, detail: "\(lost.cause); reading it back failed: \(error)")
+            report.unknown.append(unknown)
+            return .unknown(change, unknown.detail)
+        }
+        if let now, change.isApplied(in: now) {
+            report.applied.append(change)
+            report.answersLost.append(change.host)
+            return .applied(change, done: done, of: total, confirmedByReread: true)
+        }
+        if let now, change.staleness(now: now) == nil {
+            report.failure = .init(change: change, error: lost.cause)
+            return .failed(change, lost.cause)
+        }
+        let unknown = ApplyReport.Unknown(change: change, cause: lost.cause, detail:
+            "\(lost.cause); read back, the object holds neither the planned state nor the one before it (changed by someone else too)")
+        report.unknown.append(unknown)
+        return .unknown(change, unknown.detail)
+    }
+}
+
+extension HostChange {
+    /// Whether `now` holds what this change writes: every added value, none of the removed ones, and the new
+    /// userAccountControl.
+    public func isApplied(in now: ObservedComputer) -> Bool {
+        let present = Set(now.allowedToDelegateTo.map(SPN.init))
+        return add.allSatisfy(present.contains) && !remove.contains(where: present.contains)
+            && (userAccountControl.map { $0.to == now.userAccountControl } ?? true)
+    }
 }
 
 public enum ApplyEvent {
-    case applied(HostChange, done: Int, of: Int)
+    /// About to send the host's request (the audit trail records it first).
+    case intent(HostChange)
+    case applied(HostChange, done: Int, of: Int, confirmedByReread: Bool)
     case stale(HostChange, String)
     case failed(HostChange, any Error)
+    /// The request may or may not have been applied.
+    case unknown(HostChange, String)
+    /// The plan leaves the manifest's declared state; nothing of it is written.
+    case refused(HostChange, InvariantViolation)
 }
 
 public struct ApplyReport {
@@ -84,15 +184,33 @@ public struct ApplyReport {
         public var change: HostChange
         public var error: any Error
     }
+    public struct Unknown {
+        public var change: HostChange
+        public var cause: any Error
+        public var detail: String
+    }
     public var applied: [HostChange] = []
     public var stale: [Stale] = []
+    /// A request the directory refused: nothing was written to that host.
     public var failure: Failure?
+    /// Requests whose outcome is unknown: the directory may have applied them.
+    public var unknown: [Unknown] = []
+    /// Hosts applied whose answer was lost, confirmed by reading them back.
+    public var answersLost: [String] = []
     public var notAttempted: [HostChange] = []
+    /// The audit trail could not be written: applying stopped.
+    public var auditFailure: (any Error)?
+    /// A signal asked to stop: applying stopped between two hosts.
+    public var interrupted = false
 
-    public var isComplete: Bool { stale.isEmpty && failure == nil }
+    public init() {}
 
-    /// Hosts whose delegation changed: their Kerberos tickets must be purged.
-    public var hostsToPurge: [String] { applied.map(\.host) }
+    public var isComplete: Bool {
+        stale.isEmpty && failure == nil && unknown.isEmpty && auditFailure == nil && !interrupted
+    }
+
+    /// Hosts whose delegation changed or may have changed: their Kerberos tickets must be purged.
+    public var hostsToPurge: [String] { applied.map(\.host) + unknown.map(\.change.host) }
 }
 
 /// The directory refused a host's change because the object no longer holds what the change was

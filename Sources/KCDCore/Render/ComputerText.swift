@@ -2,8 +2,9 @@
 public enum ComputerText {
     public static func render(_ computer: ObservedComputer) -> String {
         let uac = computer.userAccountControl
-        var out = "\(computer.name)  \(computer.dn)\n"
-        out += "  dNSHostName:        \(computer.dnsHostName ?? "(none)")\n"
+        // Everything the directory sent is shown escaped: no control character reaches the terminal.
+        var out = "\(Printable.escape(computer.name))  \(Printable.escape(computer.dn))\n"
+        out += "  dNSHostName:        \(computer.dnsHostName.map(Printable.escape) ?? "(none)")\n"
         out += "  delegation:         \(delegation(computer))\n"
         out += "  userAccountControl: \(uac) (\(uac.flagNames.joined(separator: ", ")))\n"
         out += list("msDS-AllowedToDelegateTo", computer.allowedToDelegateTo)
@@ -28,7 +29,7 @@ public enum ComputerText {
 
     static func list(_ attribute: String, _ values: [String]) -> String {
         var out = "  \(attribute) (\(values.count)):\n"
-        for value in values.sorted(by: { $0.lowercased() < $1.lowercased() }) { out += "    \(value)\n" }
+        for value in values.sorted(by: { $0.lowercased() < $1.lowercased() }) { out += "    \(Printable.escape(value))\n" }
         return out
     }
 }

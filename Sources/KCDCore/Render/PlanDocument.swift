@@ -1,12 +1,19 @@
 import Foundation
 
 /// The plan as JSON: what `plan --format json` prints and `plan --out` saves, and what `apply PLAN.json`
-/// reads back. Self-describing (what manifest, which directory, when, by which kcdctl), it carries per host
-/// the state the change was computed against, and a SHA-256 over everything else so that a damaged or
-/// hand-edited file is refused. Schema: docs/plan-format.md and docs/plan.schema.json.
+/// reads back. Self-contained (the manifest's whole text, which directory, when, by which kcdctl), it carries
+/// per host the state the change was computed against, a SHA-256 over everything else, and optionally an
+/// Ed25519 signature over that SHA-256. A saved plan is accepted only byte for byte as kcdctl writes it, so
+/// nothing (an unknown key, a reformatted value) can sit outside the checksum. The checksum detects damage
+/// and hand edits; only the signature, or checking the plan against a manifest, stops someone who can
+/// recompute it. Schema: docs/plan-format.md and docs/plan.schema.json.
 public struct PlanDocument: Codable, Equatable, Sendable {
     public static let kindName = "kcdctl-plan"
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
+    /// Larger saved plans are refused before they are parsed.
+    public static let maximumFileSize = 256 << 20
+    /// How far in the future `createdAt` may lie (clocks of a CI runner and an operator's box differ a little).
+    public static let clockSkew: Double = 300
 
     public var kind: String
     public var formatVersion: Int
@@ -21,12 +28,25 @@ public struct PlanDocument: Codable, Equatable, Sendable {
     public var unchanged: [String]
     public var warnings: [Warning]
     public var summary: Plan.Summary
-    /// SHA-256 (hex) of this document's JSON with this field left out.
+    /// SHA-256 (hex) of this document's JSON with this field and `signature` left out.
     public var sha256: String?
+    /// Who vouches for this plan: an Ed25519 signature over `sha256`.
+    public var signature: Signature?
 
     public struct ManifestReference: Codable, Equatable, Sendable {
         public var path: String
         public var sha256: String
+        /// The manifest's text, exactly: what the plan was made from and is checked against.
+        public var content: String
+    }
+
+    public struct Signature: Codable, Equatable, Sendable {
+        /// `ed25519`
+        public var algorithm: String
+        /// The fingerprint of the public key that verifies it (`SHA256:…`).
+        public var key: String
+        /// Base64.
+        public var value: String
     }
 
     public struct DirectoryReference: Codable, Equatable, Sendable {
@@ -78,16 +98,18 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         public var createdAt: Date
         public var manifestPath: String
         public var manifestSHA256: String
+        public var manifestContent: String
         public var uri: String
         public var baseDN: String
         public var targets: [String]?
 
         public init(kcdctlVersion: String, createdAt: Date, manifestPath: String, manifestSHA256: String,
-                    uri: String, baseDN: String, targets: [String]? = nil) {
+                    manifestContent: String, uri: String, baseDN: String, targets: [String]? = nil) {
             self.kcdctlVersion = kcdctlVersion
             self.createdAt = createdAt
             self.manifestPath = manifestPath
             self.manifestSHA256 = manifestSHA256
+            self.manifestContent = manifestContent
             self.uri = uri
             self.baseDN = baseDN
             self.targets = targets
@@ -99,7 +121,7 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         formatVersion = Self.currentFormatVersion
         kcdctlVersion = context.kcdctlVersion
         createdAt = Self.timestamp(context.createdAt)
-        manifest = ManifestReference(path: context.manifestPath, sha256: context.manifestSHA256)
+        manifest = ManifestReference(path: context.manifestPath, sha256: context.manifestSHA256, content: context.manifestContent)
         directory = DirectoryReference(uri: context.uri, baseDN: context.baseDN)
         targets = context.targets
         changes = plan.changes.map { change in
@@ -126,23 +148,66 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         get throws {
             let changes = try self.changes.map { c -> HostChange in
                 guard let mode = DelegationMode(rawValue: c.mode) else {
-                    throw PlanDocumentError("host \(c.host) has an unknown mode '\(c.mode)'")
+                    throw PlanDocumentError("host \(Printable.quoted(c.host)) has an unknown mode \(Printable.quoted(c.mode))")
                 }
-                let observedUAC = UserAccountControl(rawValue: UInt32(truncatingIfNeeded: c.observed.userAccountControl))
+                func uac(_ value: Int, _ what: String) throws -> UserAccountControl {
+                    guard value >= Int(Int32.min), value <= Int(UInt32.max) else {
+                        throw PlanDocumentError("host \(Printable.quoted(c.host)): \(what) \(value) is not a 32-bit userAccountControl")
+                    }
+                    return UserAccountControl(rawValue: UInt32(truncatingIfNeeded: value))
+                }
                 let observed = ObservedComputer(
-                    name: c.host, dn: c.dn, userAccountControl: observedUAC, allowedToDelegateTo: c.observed.allowedToDelegateTo,
-                    usnChanged: c.observed.uSNChanged)
+                    name: c.host, dn: c.dn, userAccountControl: try uac(c.observed.userAccountControl, "observed userAccountControl"),
+                    allowedToDelegateTo: c.observed.allowedToDelegateTo, usnChanged: c.observed.uSNChanged)
                 return HostChange(
                     host: c.host, dn: c.dn, mode: mode, clusters: c.clusters, add: c.add.map(SPN.init), remove: c.remove.map(SPN.init),
-                    userAccountControl: c.userAccountControl.map {
-                        UserAccountControlChange(from: UserAccountControl(rawValue: UInt32(truncatingIfNeeded: $0.from)),
-                                                 to: UserAccountControl(rawValue: UInt32(truncatingIfNeeded: $0.to)))
+                    userAccountControl: try c.userAccountControl.map {
+                        UserAccountControlChange(from: try uac($0.from, "userAccountControl.from"), to: try uac($0.to, "userAccountControl.to"))
                     },
                     observed: observed)
             }
             return Plan(changes: changes, unchanged: unchanged,
                         warnings: warnings.map { PlanWarning(subject: $0.subject, message: $0.message) })
         }
+    }
+
+    /// Refuses a plan made more than `maxAge` seconds before `now`, or in the future (beyond `clockSkew`).
+    public func checkAge(now: Date, maxAge: Double) throws {
+        guard let created = createdDate else {
+            throw PlanDocumentError("its createdAt \(Printable.quoted(createdAt)) is not a time")
+        }
+        let age = now.timeIntervalSince(created)
+        guard age >= -Self.clockSkew else {
+            throw PlanDocumentError("it says it was made at \(createdAt), in the future (this machine's clock says \(Self.timestamp(now))): refusing it")
+        }
+        guard age <= maxAge else {
+            throw PlanDocumentError("it was made \(Self.duration(age)) ago, more than --max-age allows: make a new plan")
+        }
+    }
+
+    /// Signs the plan (replacing any signature).
+    public mutating func sign(with key: PlanSigningKey) throws {
+        let digest = Self.checksum(of: self)
+        sha256 = digest
+        signature = Signature(algorithm: "ed25519", key: key.verifyingKey.fingerprint,
+                              value: Data(try key.sign(Self.signedMessage(digest))).base64EncodedString())
+    }
+
+    /// Throws unless the plan carries a signature that `key` verifies.
+    public func verifySignature(with key: PlanVerifyingKey) throws {
+        guard let signature else {
+            throw PlanSignatureError("the plan is not signed, and a signature by \(key.fingerprint) is required")
+        }
+        guard signature.algorithm == "ed25519", let value = Data(base64Encoded: signature.value), let digest = sha256,
+              key.isValid(Array(value), for: Self.signedMessage(digest)) else {
+            throw PlanSignatureError("the plan's signature (by \(Printable.quoted(signature.key))) does not verify with key \(key.fingerprint): refusing it")
+        }
+    }
+
+    static func signedMessage(_ digest: String) -> [UInt8] { Array("kcdctl-plan-v2 sha256:\(digest)".utf8) }
+
+    static func duration(_ seconds: Double) -> String {
+        seconds >= 7200 ? "\(Int(seconds / 3600)) h" : seconds >= 120 ? "\(Int(seconds / 60)) min" : "\(Int(seconds)) s"
     }
 
     public var createdDate: Date? { ISO8601DateFormatter().date(from: createdAt) }
@@ -163,18 +228,27 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         }
         guard document.kind == kindName else { throw PlanDocumentError("not a kcdctl plan (kind '\(document.kind)')") }
         guard document.formatVersion == currentFormatVersion else {
-            throw PlanDocumentError("plan format version \(document.formatVersion); this kcdctl reads version \(currentFormatVersion)")
+            throw PlanDocumentError("plan format version \(document.formatVersion); this kcdctl reads version \(currentFormatVersion): make a new plan")
         }
         guard let recorded = document.sha256, recorded == checksum(of: document) else {
             throw PlanDocumentError("the plan was changed after kcdctl wrote it (its sha256 does not match its content); make a new plan")
         }
+        // Byte for byte what kcdctl writes: no unknown key, duplicate key or other spelling outside the checksum.
+        guard Array(document.encoded().utf8) == data else {
+            throw PlanDocumentError("the plan was changed after kcdctl wrote it (it is not byte for byte what kcdctl writes: an added key, a duplicate or reformatted text); make a new plan")
+        }
+        guard Digest.sha256(document.manifest.content) == document.manifest.sha256 else {
+            throw PlanDocumentError("the manifest inside the plan does not match its sha256; make a new plan")
+        }
+        _ = try document.plan
         return document
     }
 
     static func checksum(of document: PlanDocument) -> String {
         var body = document
         body.sha256 = nil
-        return SHA256.hex(encode(body))
+        body.signature = nil
+        return Digest.sha256(encode(body))
     }
 
     static func encode(_ document: PlanDocument) -> [UInt8] {

@@ -12,9 +12,11 @@ public enum PlanText {
     public static func write(_ plan: Plan, color: Bool = false, to output: (String) -> Void) {
         let c = Colors(on: color)
         for change in plan.changes {
-            var out = "\(c.yellow)~\(c.reset) \(c.bold)\(change.host)\(c.reset)  \(change.dn)\n"
-            for spn in change.add { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(spn.value)\(c.reset)\n" }
-            for spn in change.remove { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(spn.value)\(c.reset)\n" }
+            // Names and values from files and the directory are shown escaped: a control character in them can
+            // neither recolor the terminal nor hide what follows.
+            var out = "\(c.yellow)~\(c.reset) \(c.bold)\(Printable.escape(change.host))\(c.reset)  \(Printable.escape(change.dn))\n"
+            for spn in change.add { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
+            for spn in change.remove { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
             if let uac = change.userAccountControl {
                 out += "    \(c.yellow)~ userAccountControl: \(uac.from) -> \(uac.to)\(c.reset)\n"
                 for flag in uac.added.flagNames { out += "        \(c.green)+ \(flag)\(note(flag))\(c.reset)\n" }
@@ -28,7 +30,7 @@ public enum PlanText {
         var out = ""
         if !plan.warnings.isEmpty {
             out += "\(c.yellow)Warnings:\(c.reset)\n"
-            for warning in plan.warnings { out += "  \(c.yellow)!\(c.reset) \(warning.subject): \(warning.message)\n" }
+            for warning in plan.warnings { out += "  \(c.yellow)!\(c.reset) \(Printable.escape(warning.subject)): \(Printable.escape(warning.message))\n" }
             out += "\n"
         }
         output(out + summaryLine(plan) + "\n")

@@ -1,0 +1,88 @@
+/// kcdctl's first principle as a check that every write passes, whatever produced the plan (computed now,
+/// confirmed at a prompt, or saved, reviewed and possibly edited since): a write stays inside what the
+/// reviewed manifest declares.
+///
+/// - each host written is a host of the manifest, and appears once;
+/// - the DN written is the DN read for that sAMAccountName in this run;
+/// - every value added to msDS-AllowedToDelegateTo is in that host's desired set, spelled as declared;
+/// - every value removed is of a service class the host's clusters manage (prune: managed), and not desired;
+/// - userAccountControl changes from what was read in this run, and only by the two delegation bits:
+///   TRUSTED_TO_AUTH_FOR_DELEGATION toward the host's mode, TRUSTED_FOR_DELEGATION (unconstrained) cleared.
+public struct WriteInvariant: Sendable {
+    private let desired: [String: DesiredState.Host]
+    private let observed: [String: ObservedComputer]
+
+    /// - Parameter observed: the computer objects of the manifest's accounts as read in this run.
+    public init(manifest: Manifest, domain: String, observed: [ObservedComputer]) {
+        var byName: [String: ObservedComputer] = [:]
+        for computer in observed { byName[computer.name.asciiFastLowercased()] = computer }
+        let state = DesiredState.expand(manifest, domain: domain) { byName[$0.asciiFastLowercased()]?.dnsHostName }
+        var desired: [String: DesiredState.Host] = [:]
+        for host in state.hosts { desired[host.name.asciiFastLowercased()] = host }
+        self.desired = desired
+        self.observed = byName
+    }
+
+    /// Throws for the first change that leaves the declared state; nothing of the plan may then be written.
+    public func check(_ plan: Plan) throws {
+        var seen = Set<String>()
+        for change in plan.changes {
+            guard seen.insert(change.host.asciiFastLowercased()).inserted else {
+                throw InvariantViolation(host: change.host, operation: "write", reason: "the host appears twice in the plan")
+            }
+            try check(change)
+        }
+    }
+
+    public func check(_ change: HostChange) throws {
+        func violation(_ operation: String, _ reason: String) -> InvariantViolation {
+            InvariantViolation(host: change.host, operation: operation, reason: reason)
+        }
+        let key = change.host.asciiFastLowercased()
+        guard let host = desired[key] else {
+            throw violation("write", "\(Printable.quoted(change.host)) is not a host of the manifest")
+        }
+        guard let read = observed[key] else {
+            throw violation("write", "no computer object \(change.host)$ was read in this run")
+        }
+        guard change.dn == read.dn else {
+            throw violation("write to \(Printable.quoted(change.dn))", "the computer object \(change.host)$ read in this run is \(Printable.quoted(read.dn))")
+        }
+        for value in change.add {
+            guard host.targets.declared(value)?.value == value.value else {
+                throw violation("add msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))", "the manifest does not declare it for \(host.name)")
+            }
+        }
+        for value in change.remove {
+            guard let serviceClass = value.asciiServiceClass, host.managedServiceClasses.contains(serviceClass) else {
+                throw violation("remove msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))",
+                                "its service class is not one the host's clusters manage with prune: managed")
+            }
+            guard host.targets.declared(value) == nil else {
+                throw violation("remove msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))", "the manifest declares it")
+            }
+        }
+        if let uac = change.userAccountControl {
+            let operation = "set userAccountControl \(uac.from) -> \(uac.to)"
+            guard uac.from == read.userAccountControl else {
+                throw violation(operation, "\(change.host) has \(read.userAccountControl) as read in this run")
+            }
+            let allowed = host.mode.userAccountControl(from: uac.from)
+            guard uac.to == allowed else {
+                throw violation(operation, "only the delegation bits may change, toward mode \(host.mode.rawValue): \(uac.from) -> \(allowed)")
+            }
+        }
+    }
+}
+
+/// A plan that would write something the manifest does not declare. Nothing of it is written.
+public struct InvariantViolation: Error, Equatable, CustomStringConvertible {
+    public var host: String
+    /// What the plan would do, e.g. `add msDS-AllowedToDelegateTo 'ldap/dc01'`.
+    public var operation: String
+    public var reason: String
+
+    public var description: String {
+        "refusing the plan: \(Printable.quoted(host)): \(operation): \(reason); nothing was written"
+    }
+}

@@ -1,0 +1,52 @@
+@testable import KCDCore
+
+/// A directory in memory with AD's semantics for what kcdctl writes, for the core's unit and property tests
+/// (the real thing, Samba AD, is what the integration tests use): one request per host, all of it or none,
+/// value-level deletes of absent values and adds of present ones (compared as AD compares them) refused,
+/// userAccountControl swapped only from the value it holds.
+final class MemoryDirectory: Directory {
+    var objects: [String: ObservedComputer] = [:]
+    var mappings = SPNMappings(values: ["host=alerter,cifs,http"])
+    /// Requests the directory received and applied, in order.
+    private(set) var writes: [HostChange] = []
+    /// Hosts whose next request is applied but whose answer is lost.
+    var loseAnswer: Set<String> = []
+    /// Hosts whose next request is lost before it arrives (nothing applied, no answer).
+    var loseRequest: Set<String> = []
+    var reconnectFails = false
+
+    init(_ computers: [ObservedComputer]) {
+        for c in computers { objects[c.name.lowercased()] = c }
+    }
+
+    func computers(named names: [String]) throws -> [ObservedComputer] {
+        names.compactMap { objects[$0.lowercased()] }
+    }
+
+    func spnMappings() throws -> SPNMappings { mappings }
+
+    struct Lost: Error {}
+
+    func apply(_ change: HostChange) throws {
+        let key = change.host.lowercased()
+        if loseRequest.remove(key) != nil { throw OutcomeUnknown(host: change.host, cause: Lost()) }
+        guard var object = objects[key], object.dn == change.dn else { throw ChangedMeanwhile(host: change.host, detail: "no such object") }
+        let present = Set(object.allowedToDelegateTo.map(SPN.init))
+        guard change.remove.allSatisfy(present.contains), !change.add.contains(where: present.contains) else {
+            throw ChangedMeanwhile(host: change.host, detail: "16/20")
+        }
+        if let uac = change.userAccountControl {
+            guard uac.from == object.userAccountControl else { throw ChangedMeanwhile(host: change.host, detail: "uac") }
+            object.userAccountControl = uac.to
+        }
+        let removed = Set(change.remove)
+        object.allowedToDelegateTo = object.allowedToDelegateTo.filter { !removed.contains(SPN($0)) } + change.add.map(\.value)
+        objects[key] = object
+        writes.append(change)
+        if loseAnswer.remove(key) != nil { throw OutcomeUnknown(host: change.host, cause: Lost()) }
+    }
+
+    func reconnect() throws {
+        if reconnectFails { throw Lost() }
+    }
+}
