@@ -10,6 +10,9 @@ final class Proxy: @unchecked Sendable {
     private var sockets: [Int32] = []
     private var stopped = false
     private var frozen = false
+    /// Server sockets whose answers are dropped: requests still reach the DC.
+    private var lossy: Set<Int32> = []
+    private var refusing = false
 
     init(to targetPort: UInt16) throws {
         target = targetPort
@@ -38,6 +41,16 @@ final class Proxy: @unchecked Sendable {
     /// The DC "hangs": connections stay open, nothing more is passed on.
     func freeze() { lock.withLock { frozen = true } }
 
+    /// The DC's answers on the connections open now are lost: what kcdctl sends still reaches the DC and is
+    /// applied there. With `refuseNew`, no new connection gets through either.
+    func loseReplies(refuseNew: Bool) {
+        lock.withLock {
+            lossy = Set(servers)
+            refusing = refuseNew
+        }
+    }
+    private var servers: [Int32] = []
+
     deinit {
         stop()
         lock.withLock { for fd in sockets + [listener] { close(fd) } }
@@ -54,7 +67,8 @@ final class Proxy: @unchecked Sendable {
             }
             let keep = lock.withLock { () -> Bool in
                 sockets += [client, server]
-                return !stopped && connected
+                servers.append(server)
+                return !stopped && !refusing && connected
             }
             guard keep else {
                 shutdown(client, Int32(SHUT_RDWR))
@@ -70,7 +84,7 @@ final class Proxy: @unchecked Sendable {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
-            if lock.withLock({ frozen }) { continue }
+            if lock.withLock({ frozen || lossy.contains(from) }) { continue }
             var sent = 0
             while sent < n {
                 let m = buffer.withUnsafeBytes { write(to, $0.baseAddress! + sent, n - sent) }

@@ -102,7 +102,7 @@ func decodeError(_ text: String) -> String? {
         #expect(throws: PlanDocumentError("it says it was made at 2027-01-15T08:00:00Z, in the future (this machine's clock says 2027-01-15T07:50:00Z): refusing it")) {
             try document.checkAge(now: made.addingTimeInterval(-600), maxAge: 3600)
         }
-        #expect(throws: PlanDocumentError("it was made 2 h ago, more than --max-age allows: make a new plan")) {
+        #expect(throws: PlanDocumentError("it was made 2 h ago, more than --max-age (60 min): make a new plan")) {
             try document.checkAge(now: made.addingTimeInterval(7300), maxAge: 3600)
         }
     }

@@ -40,10 +40,10 @@ public struct Reconciliation {
     /// Applies exactly `plan`, which may have been computed long before, or saved and edited since.
     ///
     /// First the manifest's accounts are read (unless `readInThisRun` is the read the plan was computed from
-    /// moments ago) and the whole plan is checked against the `WriteInvariant`: a plan that would write
-    /// anything the manifest does not declare is refused whole (`InvariantViolation`) before any write.
-    /// Then, for a plan computed earlier, every planned host must still look as it did when the plan was
-    /// made, or nothing is written and the report names the stale hosts and how they differ. Then each host's
+    /// moments ago). For a plan computed earlier, every planned host must still look as it did when the plan
+    /// was made, or nothing is written and the report names the stale hosts and how they differ. Then the
+    /// whole plan is checked against the `WriteInvariant`: a plan that would write anything the manifest
+    /// does not declare is refused whole (`InvariantViolation`) before any write. Then each host's
     /// change goes out as one request, in plan order; its value-level operations are preconditions that the
     /// directory checks atomically, so a change made in the meantime makes that host's request fail whole
     /// (`ChangedMeanwhile`). A request whose answer is lost is read back over a new connection and reported
@@ -58,14 +58,18 @@ public struct Reconciliation {
     ) throws -> ApplyReport {
         var report = ApplyReport()
         let computers = try readInThisRun?.computers ?? directory.computers(named: manifest.accountNames)
-        do {
-            try WriteInvariant(manifest: manifest, domain: domain, observed: computers).check(plan)
-        } catch let violation as InvariantViolation {
-            if let change = plan.changes.first(where: { $0.host == violation.host }) {
-                try? record(.refused(change, violation))
+        let invariant = WriteInvariant(manifest: manifest, domain: domain, observed: computers)
+        func refuse(_ check: () throws -> Void) throws {
+            do {
+                try check()
+            } catch let violation as InvariantViolation {
+                if let change = plan.changes.first(where: { $0.host == violation.host }) {
+                    try? record(.refused(change, violation))
+                }
+                throw violation
             }
-            throw violation
         }
+        try refuse { try invariant.checkTargets(plan) }
         if readInThisRun == nil {
             var byName: [String: ObservedComputer] = [:]
             for computer in computers { byName[computer.name.lowercased()] = computer }
@@ -82,6 +86,7 @@ public struct Reconciliation {
                 return report
             }
         }
+        try refuse { try invariant.check(plan) }
         for (i, change) in plan.changes.enumerated() {
             let rest = Array(plan.changes[(i + 1)...])
             if shouldStop() {

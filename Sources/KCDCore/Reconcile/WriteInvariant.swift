@@ -25,12 +25,30 @@ public struct WriteInvariant: Sendable {
 
     /// Throws for the first change that leaves the declared state; nothing of the plan may then be written.
     public func check(_ plan: Plan) throws {
+        try checkTargets(plan)
+        for change in plan.changes { try check(change) }
+    }
+
+    /// The rules on what is written to: each host a host of the manifest, once, at the DN read for it in this
+    /// run. Checked before anything else about a saved plan, so that a host or DN slipped into it is named
+    /// as such, not as a host that changed.
+    public func checkTargets(_ plan: Plan) throws {
         var seen = Set<String>()
         for change in plan.changes {
-            guard seen.insert(change.host.asciiFastLowercased()).inserted else {
+            let key = change.host.asciiFastLowercased()
+            guard desired[key] != nil else {
+                throw InvariantViolation(host: change.host, operation: "write", reason: "\(Printable.quoted(change.host)) is not a host of the manifest")
+            }
+            guard seen.insert(key).inserted else {
                 throw InvariantViolation(host: change.host, operation: "write", reason: "the host appears twice in the plan")
             }
-            try check(change)
+            guard let read = observed[key] else {
+                throw InvariantViolation(host: change.host, operation: "write", reason: "no computer object \(change.host)$ was read in this run")
+            }
+            guard change.dn == read.dn else {
+                throw InvariantViolation(host: change.host, operation: "write to \(Printable.quoted(change.dn))",
+                                         reason: "the computer object \(change.host)$ read in this run is \(Printable.quoted(read.dn))")
+            }
         }
     }
 
@@ -38,16 +56,9 @@ public struct WriteInvariant: Sendable {
         func violation(_ operation: String, _ reason: String) -> InvariantViolation {
             InvariantViolation(host: change.host, operation: operation, reason: reason)
         }
+        try checkTargets(Plan(changes: [change], unchanged: [], warnings: []))
         let key = change.host.asciiFastLowercased()
-        guard let host = desired[key] else {
-            throw violation("write", "\(Printable.quoted(change.host)) is not a host of the manifest")
-        }
-        guard let read = observed[key] else {
-            throw violation("write", "no computer object \(change.host)$ was read in this run")
-        }
-        guard change.dn == read.dn else {
-            throw violation("write to \(Printable.quoted(change.dn))", "the computer object \(change.host)$ read in this run is \(Printable.quoted(read.dn))")
-        }
+        let host = desired[key]!, read = observed[key]!
         for value in change.add {
             guard host.targets.declared(value)?.value == value.value else {
                 throw violation("add msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))", "the manifest does not declare it for \(host.name)")

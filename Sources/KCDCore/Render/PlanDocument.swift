@@ -181,7 +181,7 @@ public struct PlanDocument: Codable, Equatable, Sendable {
             throw PlanDocumentError("it says it was made at \(createdAt), in the future (this machine's clock says \(Self.timestamp(now))): refusing it")
         }
         guard age <= maxAge else {
-            throw PlanDocumentError("it was made \(Self.duration(age)) ago, more than --max-age allows: make a new plan")
+            throw PlanDocumentError("it was made \(Self.duration(age)) ago, more than --max-age (\(Self.duration(maxAge))): make a new plan")
         }
     }
 
