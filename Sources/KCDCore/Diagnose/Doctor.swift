@@ -206,7 +206,8 @@ public enum Doctor {
         guard !findings.isEmpty else { return "No findings: nothing known to break live migration.\n" }
         var out = ""
         for f in findings {
-            out += "\(f.severity.rawValue.uppercased()) \(f.subject): \(f.problem)\n    why: \(f.why)\n    fix: \(f.fix)\n"
+            // Subjects and problems quote what the directory holds: shown escaped.
+            out += "\(f.severity.rawValue.uppercased()) \(Printable.escape(f.subject)): \(Printable.escape(f.problem))\n    why: \(f.why)\n    fix: \(Printable.escape(f.fix))\n"
         }
         let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
         out += "\n\(findings.count) finding\(findings.count == 1 ? "" : "s"): \(counts[.error] ?? 0) error(s), \(counts[.warning] ?? 0) warning(s), \(counts[.info] ?? 0) info.\n"
