@@ -2,16 +2,12 @@ import Foundation
 import KCDCore
 
 /// Files kcdctl writes: saved plans and metrics whole and atomically, the audit trail by appending.
+/// (Everything it reads goes through `RegularFile`.)
 enum Files {
     /// Through `AtomicFile`: a reader (node_exporter, an operator) sees the old content or the new one, never
     /// half of it, and a symlink planted in a shared folder redirects nothing.
     static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o644) throws {
         try AtomicFile.write(path, Array(text.utf8), mode: mode)
-    }
-
-    /// A saved plan: a regular file of at most 256 MiB (a FIFO or a device is refused, not waited on).
-    static func read(_ path: String) throws -> [UInt8] {
-        try RegularFile.read(path, what: "saved plan", limit: 256 << 20)
     }
 }
 
