@@ -16,6 +16,8 @@ public final class KerberosCredentials {
     private(set) var memoryCache: OpaquePointer?
     /// The keytab, when the credentials came from one.
     let keytabPath: String?
+    /// The keytab as opened and checked, kept open for as long as libkrb5 may read it again (S4U).
+    let keytabFile: OpenRegularFile?
     /// For libldap's `LDAP_OPT_X_SASL_GSS_CREDS`; nil means GSSAPI's default credentials.
     private(set) var gssCredential: OpaquePointer?
 
@@ -31,6 +33,7 @@ public final class KerberosCredentials {
         self.principal = principal
         self.source = "keytab \(keytab)"
         self.keytabPath = keytab
+        self.keytabFile = keytabFile
 
         var client: krb5_principal?
         var kt: krb5_keytab?
@@ -41,7 +44,6 @@ public final class KerberosCredentials {
             if let options { krb5_get_init_creds_opt_free(context, options) }
             if let kt { krb5_kt_close(context, kt) }
             if let client { krb5_free_principal(context, client) }
-            withExtendedLifetime(keytabFile) {}
         }
         let what = "cannot get a Kerberos ticket for \(principal) from keytab \(keytab)"
         try check(krb5_parse_name(context, principal, &client), what)
@@ -68,6 +70,7 @@ public final class KerberosCredentials {
         let context = try Self.makeContext()
         self.context = context
         self.keytabPath = nil
+        self.keytabFile = nil
         var cache: krb5_ccache?
         var client: krb5_principal?
         defer {

@@ -8,7 +8,7 @@ extension KerberosCredentials {
     /// Needs credentials from a keytab with a forwardable TGT (`init(keytab:principal:forwardable: true)`).
     public func proveDelegation(host: String, impersonating user: String, realm: String,
                                 targets: [(spn: String, declared: Bool)]) throws -> DelegationProof {
-        guard let keytabPath, let cache = memoryCache else {
+        guard let keytabPath, let keytabFile, let cache = memoryCache else {
             throw KerberosError(message: "proving delegation needs the host's own keys: a keytab")
         }
         var me: krb5_principal?
@@ -21,7 +21,7 @@ extension KerberosCredentials {
         }
         try check(krb5_cc_get_principal(context, cache, &me), "reading the host's principal")
         try check(krb5_parse_name(context, user, &forUser), "the user to impersonate, \(user)")
-        try check(krb5_kt_resolve(context, "FILE:" + keytabPath, &keytab), "opening keytab \(keytabPath)")
+        try check(krb5_kt_resolve(context, "FILE:" + keytabFile.procPath, &keytab), "opening keytab \(keytabPath)")
 
         // S4U2Self: a ticket for the user, to the host itself.
         var request = krb5_creds()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KCDCore
+import KCDLDAP
 
 extension Kcdctl {
     struct Keygen: KcdctlCommand {
@@ -35,9 +36,7 @@ enum Keys {
     /// A private key readable by its owner only, as ssh demands of private keys.
     static func signingKey(_ path: String) throws -> PlanSigningKey {
         let file = try OpenRegularFile(path, what: "plan signing key", limit: 64 << 10)
-        guard file.mode & 0o077 == 0 else {
-            throw UsageError("plan signing key \(path) is accessible to group or others (mode \(String(file.mode & 0o777, radix: 8))): run `chmod 600 \(path)`")
-        }
+        try PrivateFile.check(file)
         do {
             return try PlanSigningKey(pem: String(decoding: try file.read(), as: UTF8.self))
         } catch let error as PlanSignatureError {
