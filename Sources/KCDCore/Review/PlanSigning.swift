@@ -12,11 +12,8 @@ public struct PlanSigningKey {
 
     /// A `-----BEGIN PRIVATE KEY-----` PEM (PKCS #8) holding an Ed25519 key.
     public init(pem: String) throws {
-        let der = try PEM.decode(pem, label: "PRIVATE KEY", what: "an Ed25519 private key")
-        guard der.count == 48, Array(der.prefix(16)) == PEM.privatePrefix else {
-            throw PlanSignatureError("not an Ed25519 private key (PKCS #8 PEM, as `kcdctl keygen` or `openssl genpkey -algorithm ed25519` writes)")
-        }
-        key = try Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
+        key = try Curve25519.Signing.PrivateKey(rawRepresentation: PEM.key(pem, label: "PRIVATE KEY", prefix: PEM.privatePrefix,
+            what: "an Ed25519 private key (PKCS #8 PEM, as `kcdctl keygen` or `openssl genpkey -algorithm ed25519` writes)"))
     }
 
     public var pem: String { PEM.encode(PEM.privatePrefix + Array(key.rawRepresentation), label: "PRIVATE KEY") }
@@ -32,11 +29,8 @@ public struct PlanVerifyingKey: Equatable {
 
     /// A `-----BEGIN PUBLIC KEY-----` PEM (SubjectPublicKeyInfo) holding an Ed25519 key.
     public init(pem: String) throws {
-        let der = try PEM.decode(pem, label: "PUBLIC KEY", what: "an Ed25519 public key")
-        guard der.count == 44, Array(der.prefix(12)) == PEM.publicPrefix else {
-            throw PlanSignatureError("not an Ed25519 public key (PEM, as `kcdctl keygen` or `openssl pkey -pubout` writes)")
-        }
-        key = try Curve25519.Signing.PublicKey(rawRepresentation: der.suffix(32))
+        key = try Curve25519.Signing.PublicKey(rawRepresentation: PEM.key(pem, label: "PUBLIC KEY", prefix: PEM.publicPrefix,
+            what: "an Ed25519 public key (PEM, as `kcdctl keygen` or `openssl pkey -pubout` writes)"))
     }
 
     public var pem: String { PEM.encode(PEM.publicPrefix + Array(key.rawRepresentation), label: "PUBLIC KEY") }
@@ -64,13 +58,15 @@ enum PEM {
     /// DER of a `SubjectPublicKeyInfo` for Ed25519 up to the 32 key bytes.
     static let publicPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
 
-    static func decode(_ text: String, label: String, what: String) throws -> [UInt8] {
+    /// The 32 key bytes of the `label` PEM block in `text`, whose DER must be exactly `prefix` + 32 bytes.
+    static func key(_ text: String, label: String, prefix: [UInt8], what: String) throws -> [UInt8] {
         let begin = "-----BEGIN \(label)-----", end = "-----END \(label)-----"
         guard let from = text.range(of: begin), let to = text.range(of: end, range: from.upperBound..<text.endIndex),
-              let der = Data(base64Encoded: String(text[from.upperBound..<to.lowerBound].filter { !$0.isWhitespace })) else {
-            throw PlanSignatureError("not \(what): no '\(begin)' PEM block")
+              let der = Data(base64Encoded: String(text[from.upperBound..<to.lowerBound].filter { !$0.isWhitespace })),
+              der.count == prefix.count + 32, Array(der.prefix(prefix.count)) == prefix else {
+            throw PlanSignatureError("not \(what)")
         }
-        return Array(der)
+        return Array(der.suffix(32))
     }
 
     static func encode(_ der: [UInt8], label: String) -> String {
