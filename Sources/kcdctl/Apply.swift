@@ -21,7 +21,7 @@ extension Kcdctl {
         @Argument(help: ArgumentHelp("A plan saved by `kcdctl plan --out`.", valueName: "PLAN.json"))
         var planFile: String?
 
-        @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest. With PLAN.json: it must be the one the plan was made from.", valueName: "FILE"))
+        @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest. With PLAN.json: it must be the one the plan was made from (without -f, the plan is checked against, and connects as, the manifest inside it).", valueName: "FILE"))
         var file: String?
 
         @OptionGroup var directory: DirectoryOptions

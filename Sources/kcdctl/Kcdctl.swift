@@ -11,7 +11,8 @@ struct Kcdctl: ParsableCommand {
         discussion: """
             Exit codes: 0 success (no changes / in sync), 1 error or invalid input, 2 changes pending \
             (plan --detailed-exitcode), drift (drift), findings (doctor) or a KDC that does not grant what \
-            the manifest declares (verify), 3 a host changed since the plan (apply).
+            the manifest declares (verify), 3 a host changed since the plan (apply), 130/143 apply stopped by \
+            SIGINT/SIGTERM after the host in flight.
             """,
         version: version,
         subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self, Keygen.self]
