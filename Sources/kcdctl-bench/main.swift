@@ -6,7 +6,8 @@ import KCDCore
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let hostCount = arguments.first ?? 10_000
 let repetitions = arguments.dropFirst().first ?? 7
-let clusterSize = 64
+// KCDCTL_BENCH_CLUSTER: hosts per cluster (64: a failover cluster's most; 1,000: the manifest's default cap).
+let clusterSize = ProcessInfo.processInfo.environment["KCDCTL_BENCH_CLUSTER"].flatMap(Int.init) ?? 64
 let domain = "corp.example.com"
 let services = Manifest.defaultServices
 
@@ -67,7 +68,17 @@ let results = State.allCases.map { ($0, measure($0)) }
 let empty = results[0].1.plan
 precondition(results.dropFirst().allSatisfy { $0.1.plan.isEmpty } && empty.changes.count == hostCount,
              "the benchmark's states are not what they claim")
-let times = results.map { "\"\($0.0.rawValue)Ms\": \(String(format: "%.1f", $0.1.ms))" }.joined(separator: ", ")
+// The write invariant that apply checks every plan against, on the plan from empty (the most values).
+let fromEmpty = observed(.empty)
+var guardTimes: [Double] = []
+for _ in 0..<repetitions {
+    let t = ContinuousClock().measure {
+        try! WriteInvariant(manifest: manifest, domain: domain, observed: fromEmpty).check(empty)
+    }
+    guardTimes.append(Double(t.components.seconds) * 1000 + Double(t.components.attoseconds) / 1e15)
+}
+let times = (results.map { "\"\($0.0.rawValue)Ms\": \(String(format: "%.1f", $0.1.ms))" }
+    + ["\"writeInvariantMs\": \(String(format: "%.1f", median(guardTimes)))"]).joined(separator: ", ")
 print("""
 {"hosts": \(hostCount), "clusterSize": \(clusterSize), "desiredValues": \(empty.summary.valuesToAdd), "repetitions": \(repetitions), \(times)}
 """)
