@@ -8,7 +8,7 @@ KCDCTL = .build/debug/kcdctl
 EXAMPLE = config/examples/hyperv-lab.yaml
 DC = Tests/dc
 
-.PHONY: all deps build test demo bench dc-up dc-down clean
+.PHONY: all deps build test demo bench fuzz dc-up dc-down clean
 
 all: build
 
@@ -46,6 +46,14 @@ demo: build
 bench: deps
 	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 	python3 Tests/bench/bench.py
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer, from the Swift toolchain) of every parser of hostile
+# input: manifest, saved plan, ranged LDAP attributes, LDAP value encoding, server certificate names.
+# Fuzz/run.sh builds Fuzz/ into .build-fuzz and runs each target FUZZ_SECONDS; a crash, hang or blow-up exits 1
+# and its input is kept in .build-fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
 
 dc-up:
 	$(DC)/dc-up.sh --with-keys HV01 HV02 HV03 HV04

@@ -26,6 +26,10 @@ public struct RangedAttribute: Equatable, Sendable {
 
     /// Gathers every value of the ranged attributes in `attributes`, asking `fetch` for each following chunk
     /// (`name;range=N-*`); `fetch` returns the attributes of that answer. Plain attributes pass through.
+    ///
+    /// The server is not trusted to end the loop: every chunk but the last must hold at least one value (so a
+    /// server that keeps answering empty chunks cannot keep kcdctl asking), and a chunk ending at `Int.max` has
+    /// no next one (`end + 1` would overflow).
     public static func complete(
         _ attributes: [String: [String]], fetch: (String) throws -> [String: [String]]
     ) throws -> [String: [String]] {
@@ -33,13 +37,21 @@ public struct RangedAttribute: Equatable, Sendable {
         for (key, first) in attributes {
             guard var range = RangedAttribute(key) else { continue }
             var values = first
+            var chunk = first
             while let end = range.end {
+                guard !chunk.isEmpty else {
+                    throw RangeRetrievalError(attribute: range.name, after: end, problem: "the chunk ending there held no value")
+                }
+                guard end < Int.max else {
+                    throw RangeRetrievalError(attribute: range.name, after: end, problem: "no chunk can follow it")
+                }
                 let answer = try fetch("\(range.name);range=\(end + 1)-*")
                 guard let (nextKey, more) = answer.first(where: { RangedAttribute($0.key)?.name == range.name }),
                       let next = RangedAttribute(nextKey), next.start == end + 1 else {
                     throw RangeRetrievalError(attribute: range.name, after: end)
                 }
                 values += more
+                chunk = more
                 range = next
             }
             result[range.name, default: []] += values
@@ -51,7 +63,9 @@ public struct RangedAttribute: Equatable, Sendable {
 public struct RangeRetrievalError: Error, CustomStringConvertible {
     public var attribute: String
     public var after: Int
+    /// What was wrong with the server's answer; nil when it did not return the next chunk.
+    public var problem: String? = nil
     public var description: String {
-        "range retrieval of \(attribute) broke off after value \(after): the server did not return the next chunk"
+        "range retrieval of \(attribute) broke off after value \(after): \(problem ?? "the server did not return the next chunk")"
     }
 }
