@@ -24,9 +24,15 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The tests' DC and every file the tests and `swift test` make live in one folder under /tmp that is removed
+# afterwards, whatever happened: a test run leaves nothing behind. (A lab DC from `make demo` is stopped first:
+# both listen on the same ports.)
 test: deps
 	$(SWIFT) build --build-tests
-	@$(DC)/run-with-dc.sh env KCDCTL_REQUIRE_DC=1 $(SWIFT) test --skip-build
+	@$(DC)/dc-down.sh >/dev/null 2>&1 || true
+	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
+	  TMPDIR=$$run KCDCTL_DC_DIR=$$run/dc $(DC)/run-with-dc.sh env KCDCTL_REQUIRE_DC=1 $(SWIFT) test --skip-build; \
+	  status=$$?; rm -rf "$$run"; exit $$status
 
 demo: build
 	$(DC)/dc-up.sh --with-keys HV01 HV02 HV03 HV04
