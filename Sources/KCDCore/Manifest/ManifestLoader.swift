@@ -77,7 +77,7 @@ private struct Reader {
         let map = try mapping(root, "the manifest")
         try checkKeys(map, allowed: ["version", "directory", "clusters", "audit", "limits", "plans"], in: "the manifest")
         let versionNode = try required(map, "version", in: "the manifest", root)
-        guard let version = versionNode.int, versionNode.scalar != nil else {
+        guard let version = wholeNumber(versionNode) else {
             throw error(versionNode, "version must be a number; this kcdctl reads version \(Manifest.version)")
         }
         guard version == Manifest.version else {
@@ -88,7 +88,7 @@ private struct Reader {
             let limits = try mapping(limitsNode, "limits")
             try checkKeys(limits, allowed: ["hostsPerCluster"], in: "limits")
             if let n = limits["hostsPerCluster"] {
-                guard n.scalar != nil, let value = n.int, (1...Manifest.hostsPerClusterCeiling).contains(value) else {
+                guard let value = wholeNumber(n), (1...Manifest.hostsPerClusterCeiling).contains(value) else {
                     throw error(n, "limits.hostsPerCluster must be a whole number from 1 to \(Manifest.hostsPerClusterCeiling)")
                 }
                 hostsPerCluster = value
@@ -155,7 +155,7 @@ private struct Reader {
                 throw error(n, "auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM")
             }
             if let n = a["minSSF"] {
-                guard let ssf = n.int, ssf >= 0 else { throw error(n, "minSSF must be a whole number of at least 0 (56 by default)") }
+                guard let ssf = wholeNumber(n), ssf >= 0 else { throw error(n, "minSSF must be a whole number of at least 0 (56 by default)") }
                 auth.minimumSSF = ssf
             }
         }
@@ -311,6 +311,13 @@ private struct Reader {
             throw error(node, "\(what) \(Printable.quoted(value)) has a control character (NUL, line break, escape…)")
         }
         return value
+    }
+
+    /// A plain decimal number. Not Yams' `Node.int`: it also reads YAML 1.1 base-60 (`1:00:00`), octal and
+    /// hex forms, and traps on a base-60 number that overflows (found by `make fuzz`).
+    func wholeNumber(_ node: Node) -> Int? {
+        guard let scalar = node.scalar, scalar.string.utf8.count <= 20 else { return nil }
+        return Int(scalar.string)
     }
 
     func bool(_ map: Node.Mapping, _ key: String) throws -> Bool? {
