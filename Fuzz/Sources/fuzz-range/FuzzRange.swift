@@ -8,7 +8,7 @@ import KCDLDAP
 /// The first answer gives each of its descriptions the values `first:<n>`. The fake server answers each fetch with
 /// the next scripted answer (at most `maximumScriptedAnswers` of them); after those it turns hostile for good and answers
 /// every request with a well-formed chunk that holds no value, forever. `complete` must end (return or throw) no
-/// later than one fetch after the script ran out, and every value it returns must be one the server sent.
+/// later than one fetch after the script ran out, and every value it returns must be one the server did send (in the first answer or a chunk it handed out).
 let maximumScriptedAnswers = 64
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -35,7 +35,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             return fields.count > 1 ? (fields[0], Array(fields.dropFirst())) : nil
         }
     }
-    for chunk in chunks { for (_, values) in chunk { sent.formUnion(values) } }
     chunks.reverse()
     let scripted = chunks.count
     var fetches = 0
@@ -55,6 +54,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             var answer: [String: [String]] = [:]
             for (description, values) in chunk {
                 answer[description.replacingOccurrences(of: "@", with: String(asked.start)), default: []] += values
+                sent.formUnion(values)
             }
             return answer
         }
