@@ -29,8 +29,10 @@ echo "== building the fuzz targets (release, -sanitize=fuzzer,address) into $scr
 # and links libFuzzer, but SwiftPM hands them to swiftc as two flags, and for swiftc the last -sanitize= wins:
 # the Swift code would get AddressSanitizer without any coverage, and libFuzzer would fuzz it blind.
 # -Xswiftc -sanitize=fuzzer,address comes after them and gives the Swift code both.
-"$swift" build -c release --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address \
-    -Xswiftc -sanitize=fuzzer,address
+# TMPDIR: SwiftPM's lock files (and swiftc's temporary files) go into the scratch folder, not /tmp.
+rm -rf "$scratch/tmp" && mkdir -p "$scratch/tmp"
+TMPDIR="$scratch/tmp" "$swift" build -c release --package-path Fuzz --scratch-path "$scratch" \
+    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address
 # Make sure: the fuzz targets' own code must carry coverage counters.
 if ! objdump -h "$scratch"/release/fuzz_range.build/*.o | grep -q __sancov_cntrs; then
     echo "fuzz: the Swift code was built without coverage instrumentation (-sanitize=fuzzer did not reach swiftc)" >&2
