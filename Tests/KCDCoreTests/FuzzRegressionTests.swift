@@ -12,12 +12,7 @@ import Testing
     /// crash instead of a located error. Must be refused with a `ManifestError`.
     @Test func aBase60VersionThatOverflowsIsAManifestErrorNotATrap() async {
         await #expect(processExitsWith: .success) {
-            do {
-                _ = try ManifestLoader.parse("version: 5555555555555555551:22222222222:2222222222222222221\n", file: "fuzz.yaml")
-            } catch is ManifestError {
-                return
-            } catch {}
-            exit(1)
+            refusedWithAManifestError("version: 5555555555555555551:22222222222:2222222222222222221\n")
         }
     }
 
@@ -26,12 +21,7 @@ import Testing
     /// `limits.hostsPerCluster` (:91).
     @Test func otherIntegersWithBase60OverflowAreManifestErrorsNotTraps() async {
         await #expect(processExitsWith: .success) {
-            do {
-                _ = try ManifestLoader.parse("version: 999999999999999999:0\n", file: "fuzz.yaml")
-            } catch is ManifestError {
-                return
-            } catch {}
-            exit(1)
+            refusedWithAManifestError("version: 999999999999999999:0\n")
         }
         await #expect(processExitsWith: .success) {
             let yaml = """
@@ -47,12 +37,7 @@ import Testing
                     mode: any-protocol
                     hosts: [HV01, HV02]
                 """
-            do {
-                _ = try ManifestLoader.parse(yaml, file: "fuzz.yaml")
-            } catch is ManifestError {
-                return
-            } catch {}
-            exit(1)
+            refusedWithAManifestError(yaml)
         }
         await #expect(processExitsWith: .success) {
             let yaml = """
@@ -68,12 +53,18 @@ import Testing
                     mode: any-protocol
                     hosts: [HV01, HV02]
                 """
-            do {
-                _ = try ManifestLoader.parse(yaml, file: "fuzz.yaml")
-            } catch is ManifestError {
-                return
-            } catch {}
-            exit(1)
+            refusedWithAManifestError(yaml)
         }
     }
+}
+
+/// In an exit test's child process: exits 0 when `yaml` is refused with a located `ManifestError`, 1 on any
+/// other outcome (a trap ends the child with a signal).
+func refusedWithAManifestError(_ yaml: String) {
+    do {
+        _ = try ManifestLoader.parse(yaml, file: "fuzz.yaml")
+    } catch is ManifestError {
+        exit(0)
+    } catch {}
+    exit(1)
 }
