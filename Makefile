@@ -28,9 +28,9 @@ build: deps
 # afterwards, whatever happened: a test run leaves nothing behind. (A lab DC from `make demo` is stopped first:
 # both listen on the same ports.)
 test: deps
-	$(SWIFT) build --build-tests
 	@$(DC)/dc-down.sh >/dev/null 2>&1 || true
 	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
+	  echo "$(SWIFT) build --build-tests" && TMPDIR=$$run $(SWIFT) build --build-tests && \
 	  TMPDIR=$$run KCDCTL_DC_DIR=$$run/dc $(DC)/run-with-dc.sh env KCDCTL_REQUIRE_DC=1 $(SWIFT) test --skip-build; \
 	  status=$$?; rm -rf "$$run"; exit $$status
 
