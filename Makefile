@@ -44,7 +44,7 @@ demo: build
 	@echo; echo "== kcdctl verify: the KDC's own answer for HV01 acting for a user (Samba's KDC knows no SPN with spaces: cifs only)"
 	@KRB5_CONFIG=$(KCDCTL_DC_DIR)/krb5.conf $(KCDCTL) verify -f $(EXAMPLE) --host HV01 --keytab "$$($(DC)/export-keytab.sh HV01)" \
 	  --impersonate svc-kcd --service cifs
-	@echo; echo "== kcdctl doctor (exit 2: the hosts changed minutes ago)"; $(KCDCTL) doctor -f $(EXAMPLE) --user svc-kcd || [ $$? -eq 2 ]
+	@echo; echo "== kcdctl doctor (information only: the hosts changed minutes ago)"; $(KCDCTL) doctor -f $(EXAMPLE) --user svc-kcd
 	@echo; echo "The lab DC is still running: try '$(KCDCTL) show -f $(EXAMPLE) HV01'; 'make dc-down' stops it."
 
 # Performance against the physical limit on the project's Samba DC; writes docs/performance.{md,json}.

@@ -6,7 +6,7 @@ extension Kcdctl {
     struct Doctor: KcdctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read-only diagnosis of every known cause of 0x8009030E for the manifest's hosts and the given users.",
-            discussion: "Exit 0 no findings, 2 findings, 1 error.")
+            discussion: "Exit 0 no findings or information only, 2 warnings, 1 errors found (or kcdctl could not run).")
 
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
@@ -28,7 +28,7 @@ extension Kcdctl {
                 spnHolders: try ad.spnHolders(spns), users: try ad.users(named: users), now: Date()))
             session.logCounters()
             Terminal.out(format == .json ? KCDCore.Doctor.renderJSON(findings) : KCDCore.Doctor.renderText(findings))
-            return findings.isEmpty ? 0 : 2
+            return KCDCore.Doctor.exitStatus(findings)
         }
     }
 }

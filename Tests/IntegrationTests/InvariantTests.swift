@@ -278,4 +278,13 @@ struct NeverWriteWhatWasNotDeclared {
         let applied = try kcdctl("apply", file, "--auto-approve")
         #expect(applied.status == 1 && applied.stderr.contains("in the future"), "\(applied.stderr)")
     }
+
+    /// Issue 10: usage errors exited 64 while the help promises 1 for invalid input.
+    @Test(arguments: [["plan"], ["plan", "-f", "m.yaml", "--format", "yaml"], ["version"], ["apply", "--max-age", "soon", "-f", "m.yaml"]])
+    func usageErrorsExitOneWithOneMessage(arguments: [String]) throws {
+        let r = try startKcdctl(arguments).wait()
+        #expect(r.status == 1, "\(arguments): \(r.status)")
+        #expect(r.stderr.hasPrefix("Error: "), "\(r.stderr)")
+        #expect(try kcdctl("plan", "--help").status == 0)
+    }
 }

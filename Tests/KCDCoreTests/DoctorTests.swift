@@ -85,3 +85,15 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
         #expect(text.contains("ok  cifs/HV02  granted  (declared)"))
     }
 }
+
+@Suite struct DoctorExitStatus {
+    @Test func errorsOneWarningsTwoInformationZero() {
+        func finding(_ severity: Finding.Severity) -> Finding {
+            Finding(severity, "HV01", "p", why: "w", fix: "f")
+        }
+        #expect(Doctor.exitStatus([]) == 0)
+        #expect(Doctor.exitStatus([finding(.info), finding(.info)]) == 0)
+        #expect(Doctor.exitStatus([finding(.info), finding(.warning)]) == 2)
+        #expect(Doctor.exitStatus([finding(.warning), finding(.error), finding(.info)]) == 1)
+    }
+}

@@ -202,6 +202,13 @@ public enum Doctor {
         return Calendar(identifier: .gregorian).date(from: parts)
     }
 
+    /// `kcdctl doctor`'s exit status: 1 when any finding is an error, 2 for warnings, 0 when there are none
+    /// or only information (e.g. "changed 3 min ago" right after an apply).
+    public static func exitStatus(_ findings: [Finding]) -> Int32 {
+        if findings.contains(where: { $0.severity == .error }) { return 1 }
+        return findings.contains(where: { $0.severity == .warning }) ? 2 : 0
+    }
+
     public static func renderText(_ findings: [Finding]) -> String {
         guard !findings.isEmpty else { return "No findings: nothing known to break live migration.\n" }
         var out = ""
