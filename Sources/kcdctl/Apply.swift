@@ -6,7 +6,7 @@ import KCDLDAP
 extension Kcdctl {
     struct Apply: KcdctlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make AD match: apply a saved plan exactly, or plan from the manifest and apply that.",
+            abstract: "Make AD match: apply a saved plan exactly (no prompt: it was reviewed), or plan from the manifest, confirm and apply that.",
             discussion: """
                 Each changed host gets one atomic modify whose value-level operations are its preconditions. \
                 Every plan, saved or not, is checked against the manifest before anything is written: only its \
@@ -27,7 +27,7 @@ extension Kcdctl {
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var target: TargetOption
 
-        @Flag(name: .customLong("auto-approve"), help: "Apply without asking (for automation).")
+        @Flag(name: .customLong("auto-approve"), help: "Apply a plan made from -f without asking (for automation); a saved PLAN.json never asks.")
         var autoApprove = false
 
         @Option(name: .customLong("max-age"), help: ArgumentHelp("Refuse a saved plan older than this (e.g. 24h, 90m, 3600s, 2d).", valueName: "AGE"))
@@ -47,8 +47,10 @@ extension Kcdctl {
         }
 
         func execute() throws -> Int32 {
-            guard autoApprove || Terminal.inputIsTerminal else {
-                throw UsageError("no terminal to confirm on: review the change with `kcdctl plan`, then run apply with --auto-approve")
+            // A saved plan was reviewed: that was the approval (as `terraform apply PLAN`). Only a plan made here
+            // and now is confirmed at a prompt.
+            guard autoApprove || planFile != nil || Terminal.inputIsTerminal else {
+                throw UsageError("no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` and apply that, or run apply with --auto-approve")
             }
             // Everything about a saved plan is checked before a connection is made or a credential is read.
             let saved = try planFile.map(load)
@@ -91,7 +93,7 @@ extension Kcdctl {
                 session.logCounters()
                 return 0
             }
-            if !autoApprove {
+            if !autoApprove && saved == nil {
                 Terminal.out("\nApply these changes to \(plan.changes.count) host\(plan.changes.count == 1 ? "" : "s") in \(session.uri)? Only 'yes' is accepted: ")
                 guard Terminal.readLine() == "yes" else {
                     Terminal.err("kcdctl: apply cancelled; nothing was written.\n")
@@ -117,6 +119,9 @@ extension Kcdctl {
                 if case .intent = event {
                     try trail?.record(event)
                     return
+                }
+                if case let .alreadyApplied(change) = event {
+                    Terminal.out("\(change.host): already applied (it holds the plan's result)\n")
                 }
                 if case let .applied(change, done, total, confirmed) = event {
                     let lost = confirmed ? "; the DC's answer was lost, a re-read shows the change in place" : ""
@@ -204,6 +209,7 @@ extension Kcdctl {
                 changes.isEmpty ? "none" : changes.map(\.host).joined(separator: ", ")
             }
             var lines = ["  applied:       \(names(report.applied))"]
+            if !report.alreadyApplied.isEmpty { lines.append("  already done:  \(names(report.alreadyApplied))") }
             if let failure = report.failure { lines.append("  failed:        \(failure.change.host) (nothing written to it)") }
             if !report.unknown.isEmpty {
                 lines.append("  unknown:       \(names(report.unknown.map(\.change))) (the DC may have applied it: run kcdctl plan to see)")
@@ -297,6 +303,7 @@ struct AuditTrail {
         case let .failed(change, error): (change, "failed", String(describing: error))
         case let .unknown(change, detail): (change, "unknown", detail)
         case let .refused(change, violation): (change, "refused", String(describing: violation))
+        case let .alreadyApplied(change): (change, "already-applied", "the host already holds the plan's result; nothing sent")
         }
         var code: Int32? = result == "applied" ? 0 : nil
         var codeName: String? = result == "applied" ? "success" : nil

@@ -183,7 +183,7 @@ struct ApplyAgainstSamba {
         let before = try dc.read(hosts).mapValues(\.usnChanged)
         let r = try kcdctl("apply", "-f", try dc.manifest(hosts: hosts))
         #expect(r.status == 1)
-        #expect(r.stderr == "kcdctl: error: no terminal to confirm on: review the change with `kcdctl plan`, then run apply with --auto-approve\n")
+        #expect(r.stderr == "kcdctl: error: no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` and apply that, or run apply with --auto-approve\n")
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 

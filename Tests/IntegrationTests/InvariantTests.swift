@@ -287,4 +287,23 @@ struct NeverWriteWhatWasNotDeclared {
         #expect(r.stderr.hasPrefix("Error: "), "\(r.stderr)")
         #expect(try kcdctl("plan", "--help").status == 0)
     }
+
+    /// Issue 10: `kcdctl apply plan.json` asked again (or refused without a terminal), and a staged rollout
+    /// (`apply plan.json --target A`, then `apply plan.json`) ended in exit 3 for the host already done.
+    @Test func aSavedPlanAppliesWithoutAPromptAndResumesAfterATarget() throws {
+        let hosts = TestDC.names("a", "b", "c")
+        let (_, file, _) = try savedPlan(hosts)
+        let audit = temporaryPath("audit") + ".jsonl"
+        defer { try? FileManager.default.removeItem(atPath: audit) }
+        let first = try kcdctl("apply", file, "--target", hosts[0])
+        #expect(first.status == 0, "no --auto-approve, no terminal: \(first.stderr)")
+        #expect(first.stdout.contains("\(hosts[0]): applied"))
+        let rest = try kcdctl("apply", file, "--audit-log", audit)
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(rest.stdout.contains("\(hosts[0]): already applied (it holds the plan's result)"))
+        #expect(rest.stdout.contains("\(hosts[1]): applied") && rest.stdout.contains("\(hosts[2]): applied") && rest.stdout.contains("Converged"))
+        #expect(try auditRecords(audit).first?["result"] as? String == "already-applied")
+        let onTerminal = try kcdctlOnATerminal(["apply", file], answer: "")
+        #expect(!onTerminal.stdout.contains("Only 'yes' is accepted"), "a saved plan is not confirmed again")
+    }
 }

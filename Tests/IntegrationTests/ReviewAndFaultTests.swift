@@ -46,9 +46,12 @@ struct ReviewAndFaults {
         #expect(!(try String(contentsOfFile: audit, encoding: .utf8)).contains(password))
         #expect(!(try String(contentsOfFile: planFile, encoding: .utf8)).contains(password))
 
-        // The same plan again: every host now differs from what it was computed against.
+        // The same plan again: every host already holds its result, so nothing is sent and nothing is stale.
+        let before = try dc.read(hosts).mapValues(\.usnChanged)
         let again = try kcdctl("apply", planFile, "--auto-approve")
-        #expect(again.status == 3)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(hosts.allSatisfy { again.stdout.contains("\($0): already applied") })
+        #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
     @Test(arguments: ["add a value", "remove a value", "flip userAccountControl"])

@@ -185,4 +185,20 @@ private func violation(_ change: (inout HostChange) -> Void) throws -> Invariant
         let report = try r.apply(p, shouldStop: { directory.writes.count == 1 })
         #expect(report.interrupted && report.applied.map(\.host) == ["HV01"] && report.notAttempted.map(\.host) == ["HV02"])
     }
+
+    /// Issue 10: a staged rollout of a saved plan resumes; a host holding the plan's result is done, not stale.
+    @Test func aSavedPlanResumesAfterAPartialApply() throws {
+        let (r, directory, p) = try setup()
+        var first = p
+        first.changes.removeAll { $0.host != "HV01" }
+        #expect(try r.apply(first).applied.map(\.host) == ["HV01"])
+        var events: [String] = []
+        let report = try r.apply(p, record: { event in if case let .alreadyApplied(c) = event { events.append(c.host) } })
+        #expect(report.isComplete && report.stale.isEmpty)
+        #expect(report.alreadyApplied.map(\.host) == ["HV01"] && report.applied.map(\.host) == ["HV02"] && events == ["HV01"])
+        #expect(directory.writes.map(\.host) == ["HV01", "HV02"], "HV01 was not written twice")
+        // Anything else on HV01 than the plan's result is still stale.
+        directory.objects["hv01"]!.allowedToDelegateTo.append("cifs/ELSEWHERE")
+        #expect(try r.apply(p).stale.map(\.change.host) == ["HV01"])
+    }
 }

@@ -70,17 +70,28 @@ public struct Reconciliation {
             }
         }
         try refuse { try invariant.checkTargets(plan) }
+        var plan = plan
         if readInThisRun == nil {
             var byName: [String: ObservedComputer] = [:]
             for computer in computers { byName[computer.name.lowercased()] = computer }
+            var done = Set<String>()
             for change in plan.changes {
-                let difference = byName[change.host.lowercased()].map { change.staleness(now: $0) }
-                    ?? "the computer object no longer exists"
+                let now = byName[change.host.lowercased()]
+                // A host that holds exactly what the plan would make of it was applied before (a staged rollout
+                // with --target, or a run that stopped): done, not stale.
+                if let now, change.staleness(now: now) != nil, change.isExactResult(now) {
+                    done.insert(change.host)
+                    report.alreadyApplied.append(change)
+                    try? record(.alreadyApplied(change))
+                    continue
+                }
+                let difference = now.map { change.staleness(now: $0) } ?? "the computer object no longer exists"
                 if let difference {
                     report.stale.append(.init(change: change, difference: difference))
                     try? record(.stale(change, difference))
                 }
             }
+            plan.changes.removeAll { done.contains($0.host) }
             guard report.stale.isEmpty else {
                 report.notAttempted = plan.changes.filter { change in !report.stale.contains { $0.change.host == change.host } }
                 return report
@@ -158,6 +169,15 @@ public struct Reconciliation {
 }
 
 extension HostChange {
+    /// Whether `now` is exactly what this change makes of the object it was computed against: the values
+    /// (as stored) less the removed, plus the added, and the new userAccountControl.
+    public func isExactResult(_ now: ObservedComputer) -> Bool {
+        let removed = Set(remove.map(\.value))
+        let result = Set(observed.allowedToDelegateTo.filter { !removed.contains($0) } + add.map(\.value))
+        return now.dn == dn && Set(now.allowedToDelegateTo) == result && now.allowedToDelegateTo.count == result.count
+            && now.userAccountControl == (userAccountControl?.to ?? observed.userAccountControl)
+    }
+
     /// Whether `now` holds what this change writes: every added value, none of the removed ones, and the new
     /// userAccountControl.
     public func isApplied(in now: ObservedComputer) -> Bool {
@@ -177,6 +197,8 @@ public enum ApplyEvent {
     case unknown(HostChange, String)
     /// The plan leaves the manifest's declared state; nothing of it is written.
     case refused(HostChange, InvariantViolation)
+    /// A saved plan's host already holds exactly the plan's result: nothing to send.
+    case alreadyApplied(HostChange)
 }
 
 public struct ApplyReport {
@@ -195,6 +217,8 @@ public struct ApplyReport {
         public var detail: String
     }
     public var applied: [HostChange] = []
+    /// Hosts of a saved plan that already held its result (applied earlier, e.g. with --target).
+    public var alreadyApplied: [HostChange] = []
     public var stale: [Stale] = []
     /// A request the directory refused: nothing was written to that host.
     public var failure: Failure?
