@@ -337,6 +337,15 @@ public final class LDAPConnection {
         return Array(UnsafeRawBufferPointer(start: bytes, count: Int(der.bv_len)))
     }
 
+    /// Why `host` does not resolve, or nil when it does: libldap says only "Can't contact LDAP server".
+    static func resolutionProblem(_ host: String) -> String? {
+        var result: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, nil, nil, &result)
+        if let result { freeaddrinfo(result) }
+        guard rc != 0 else { return nil }
+        return "the name '\(host)' does not resolve (DNS: \(String(cString: gai_strerror(rc))))"
+    }
+
     /// The name libldap checks the certificate against: the URI's host, except that it checks
     /// `localhost` as this machine's own name.
     static func checkedName(_ host: String) -> String {
@@ -375,6 +384,9 @@ public final class LDAPConnection {
         }
         if code == LDAP_TIMEOUT {
             diagnostic = "no answer within \(timeoutSeconds) s (--timeout)"
+        }
+        if code == LDAP_SERVER_DOWN || code == LDAP_CONNECT_ERROR, let problem = Self.resolutionProblem(Self.host(of: uri)) {
+            diagnostic = problem
         }
         if diagnostic == nil || diagnostic?.isEmpty == true {
             var message: UnsafeMutablePointer<CChar>?

@@ -125,8 +125,11 @@ extension Kcdctl {
                 }
                 if case let .applied(change, done, total, confirmed) = event {
                     let lost = confirmed ? "; the DC's answer was lost, a re-read shows the change in place" : ""
+                    // On a terminal the progress line gives way to the host's line (carriage return, erase line),
+                    // then comes back below it.
+                    if progress { Terminal.err("\r\u{1B}[K") }
                     Terminal.out("\(change.host): applied (\(describe(change))\(lost))\n")
-                    if progress { Terminal.err("\rapplying: \(done)/\(total) hosts" + (done == total ? "\n" : "")) }
+                    if progress { Terminal.err("applying: \(done)/\(total) hosts" + (done == total ? "\n" : "")) }
                 }
                 try trail?.record(event)
                 if case let .applied(_, done, _, _) = event { TestHook.pauseIfAsked(afterHosts: done) }

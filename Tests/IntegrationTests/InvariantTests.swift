@@ -306,4 +306,13 @@ struct NeverWriteWhatWasNotDeclared {
         let onTerminal = try kcdctlOnATerminal(["apply", file], answer: "")
         #expect(!onTerminal.stdout.contains("Only 'yes' is accepted"), "a saved plan is not confirmed again")
     }
+
+    /// Issue 10: an unresolvable DC name was reported as "Can't contact LDAP server", with no word about DNS.
+    @Test func aNameThatDoesNotResolveIsSaidToBeADNSProblem() throws {
+        let hosts = TestDC.names("a", "b")
+        let r = try kcdctl("plan", "-f", try dc.manifest(hosts: hosts), "--uri", "ldaps://no-such-dc.invalid", "--timeout", "5")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("the name 'no-such-dc.invalid' does not resolve (DNS: "), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
 }

@@ -254,6 +254,9 @@ struct ReviewAndFaults {
         let terminal = try kcdctlOnATerminal(["apply", "-f", manifest, "--auto-approve"], answer: "")
         #expect(terminal.status == 0)
         #expect(terminal.stdout.contains("applying: 21/21 hosts"), "\(terminal.stdout.suffix(300))")
+        // Issue 10: the progress line never runs into a host's line ("applying: 4/21 hostsk1a2b3p05: applied").
+        #expect(!terminal.stdout.contains("hosts\(prefix)"), "\(terminal.stdout.suffix(600))")
+        #expect(terminal.stdout.contains("\r\u{1B}[K\(names[1]): applied"))
     }
 
     @Test func markdownForAMergeRequest() throws {
