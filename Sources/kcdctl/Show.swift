@@ -7,9 +7,10 @@ extension Kcdctl {
         static let configuration = CommandConfiguration(
             abstract: "Show the current delegation settings of computers in AD, or what a saved plan holds.",
             discussion: """
-                The directory and credentials come from the manifest (-f, or env KCDCTL_MANIFEST). With --plan, \
-                nothing is read from AD: the saved plan is checked as apply checks it (format, checksum) and shown \
-                with the manifest it was made from.
+                The directory and credentials come from the manifest (-f, or env KCDCTL_MANIFEST). Given a saved \
+                plan instead (`kcdctl show PLAN.json`, or --plan; an argument with a '.' or '/' is a file, never a \
+                computer name), nothing is read from AD: the plan is checked as apply checks it (format, checksum) \
+                and shown as text with the manifest it was made from, as JSON, or as Markdown (--format).
                 """)
 
         @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest (YAML) naming the directory.", valueName: "FILE"))
@@ -20,17 +21,25 @@ extension Kcdctl {
         @Option(name: .customLong("plan"), help: ArgumentHelp("A saved plan to show, with the manifest inside it.", valueName: "PLAN.json"))
         var planFile: String?
 
-        @Argument(help: "Computer names (sAMAccountName without the $).")
+        @Option(help: "For a saved plan: text, json or markdown.")
+        var format: Plan.Format = .text
+
+        @Argument(help: ArgumentHelp("Computer names (sAMAccountName without the $), or one saved plan.", valueName: "HOST | PLAN.json"))
         var hosts: [String] = []
 
+        /// The saved plan to show: --plan, or a lone argument that cannot be a computer name.
+        var savedPlan: String? {
+            planFile ?? (hosts.count == 1 && hosts[0].contains(where: { $0 == "." || $0 == "/" }) ? hosts[0] : nil)
+        }
+
         func validate() throws {
-            guard hosts.isEmpty != (planFile == nil) else {
-                throw ValidationError(planFile == nil ? "name at least one computer" : "--plan shows a saved plan: name no computers")
-            }
+            if planFile != nil && !hosts.isEmpty { throw ValidationError("--plan shows a saved plan: name no computers") }
+            if savedPlan == nil && hosts.isEmpty { throw ValidationError("name at least one computer, or a saved plan") }
+            if savedPlan == nil && format != .text { throw ValidationError("--format is for a saved plan") }
         }
 
         func execute() throws -> Int32 {
-            if let planFile { return try showPlan(planFile) }
+            if let savedPlan { return try showPlan(savedPlan) }
             guard let path = file ?? ProcessInfo.processInfo.environment["KCDCTL_MANIFEST"] else {
                 throw UsageError("no manifest: pass -f FILE or set KCDCTL_MANIFEST (show takes the directory settings from it)")
             }
@@ -59,6 +68,16 @@ extension Kcdctl {
                 throw UsageError("\(path): \(error)")
             }
             let plan = try document.plan
+            switch format {
+            case .json:
+                Terminal.out(document.encoded())
+                return 0
+            case .markdown:
+                let manifest = try ManifestLoader.load(contents: Array(document.manifest.content.utf8), path: document.manifest.path)
+                Terminal.out(PlanMarkdown.render(plan, manifest: manifest, directory: "\(document.directory.uri) (\(document.directory.baseDN))"))
+                return 0
+            case .text: break
+            }
             let signature = document.signature.map { "signed by \($0.key) (apply --verify-key checks it)" } ?? "not signed"
             var out = """
                 Plan \(path): made \(document.createdAt) by kcdctl \(document.kcdctlVersion), sha256 \(document.sha256 ?? ""), \(signature).

@@ -315,4 +315,19 @@ struct NeverWriteWhatWasNotDeclared {
         #expect(r.stderr.contains("the name 'no-such-dc.invalid' does not resolve (DNS: "), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
+
+    /// Issue 10 (item 3): `kcdctl show PLAN.json` renders a saved plan without the directory, in each format.
+    @Test func showRendersASavedPlanWithoutTheDirectory() throws {
+        let hosts = TestDC.names("a", "b")
+        let (manifest, file, _) = try savedPlan(hosts)
+        let offline = ["--uri", "ldaps://127.0.0.1:1"]
+        let text = try kcdctl("show", file)
+        #expect(text.status == 0 && text.stdout.contains("Manifest \(manifest) (sha256 ") && text.stdout.contains("+ msDS-AllowedToDelegateTo: cifs/\(hosts[1])"), "\(text.stderr)")
+        let json = try startKcdctl(["show", file, "--format", "json"] + offline).wait()
+        let saved = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(json.status == 0 && json.stdout == saved, "the plan as saved")
+        let markdown = try kcdctl("show", "--plan", file, "--format", "markdown")
+        #expect(markdown.status == 0 && markdown.stdout.hasPrefix("### kcdctl plan for `\(dc.uri) (\(dc.baseDN))`") && markdown.stdout.contains("| **\(hosts[0])** |"))
+        #expect(try kcdctl("show", hosts[0], "--format", "json").status == 1, "--format is for a saved plan")
+    }
 }
