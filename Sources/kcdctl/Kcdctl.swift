@@ -13,7 +13,8 @@ struct Kcdctl: ParsableCommand {
             Exit codes: 0 success (no changes / in sync), 1 error or invalid input (a usage error included), \
             2 changes pending (plan --detailed-exitcode), drift (drift), warnings (doctor; 1 for errors, 0 for \
             information only) or a KDC that does not grant what the manifest declares (verify), 3 a host changed \
-            since the plan (apply), 130/143 apply stopped by SIGINT/SIGTERM after the host in flight.
+            since the plan (apply) or an inconclusive verify (the KDC cannot judge the SPN that must be \
+            refused), 130/143 apply stopped by SIGINT/SIGTERM after the host in flight.
             """,
         version: version,
         subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self, Keygen.self]

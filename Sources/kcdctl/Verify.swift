@@ -10,7 +10,9 @@ extension Kcdctl {
             discussion: """
                 Uses the host's own key (its keytab), in memory, so it belongs in labs and pipelines that hold host \
                 keytabs; production hosts' keys normally stay on the hosts. Needs no LDAP bind. Exit 0 when the KDC \
-                grants every declared target and refuses the undeclared one, 2 when it does not, 1 on error.
+                grants every declared target and refuses the undeclared one, 2 when it does not, 3 when every declared \
+                target is granted but the KDC cannot judge the SPN that must be refused (it does not know it: \
+                inconclusive), 1 on error.
                 """)
 
         @OptionGroup var manifest: ManifestOption
@@ -33,7 +35,7 @@ extension Kcdctl {
         @Option(name: .customLong("service"), help: ArgumentHelp("Check only targets of this service class (repeatable), e.g. cifs.", valueName: "CLASS"))
         var services: [String] = []
 
-        @Option(name: .customLong("must-refuse"), help: ArgumentHelp("An SPN the host must NOT reach (default: cifs/ on the DC of directory.uri).", valueName: "SPN"))
+        @Option(name: .customLong("must-refuse"), help: ArgumentHelp("An SPN the host must NOT reach (default: cifs/ on a host of the manifest outside HOST's clusters, else on the DC of directory.uri).", valueName: "SPN"))
         var mustRefuse: String?
 
         @Option(help: "text or json.")
@@ -52,7 +54,10 @@ extension Kcdctl {
             let wanted = Set(services.map { $0.lowercased() })
             let declared = DesiredState.expand(m, domain: domain).hosts.first { $0.name == hostName }!.targets
                 .filter { wanted.isEmpty || wanted.contains($0.serviceClass.lowercased()) }
-            guard let refused = mustRefuse ?? m.directory.uri.map({ "cifs/" + LDAPConnection.host(of: $0) }) else {
+            // A probe the KDC knows: a managed host this host does not delegate to, else the DC of the URI.
+            let mine = Set(m.clusters.filter { c in c.hosts.contains { $0.lowercased() == hostName.lowercased() } }.flatMap(\.hosts).map { $0.lowercased() })
+            let outsider = m.hosts.first { !mine.contains($0.lowercased()) }
+            guard let refused = mustRefuse ?? outsider.map({ "cifs/\($0)" }) ?? m.directory.uri.map({ "cifs/" + LDAPConnection.host(of: $0) }) else {
                 throw UsageError("name an SPN the host must not reach with --must-refuse (no directory.uri to take the DC from)")
             }
             let credentials = try KerberosCredentials(keytab: keytab, principal: principal ?? "\(hostName)$@\(realm)", forwardable: true)
@@ -60,7 +65,7 @@ extension Kcdctl {
                 host: hostName, impersonating: user, realm: realm,
                 targets: declared.map { ($0.value, true) } + [(refused, false)])
             Terminal.out(format == .json ? proof.renderJSON() : proof.renderText())
-            return proof.matchesManifest ? 0 : 2
+            return proof.exitStatus
         }
     }
 }

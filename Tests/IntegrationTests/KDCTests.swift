@@ -59,6 +59,28 @@ struct KDCJudge {
         #expect(full.status == 2)
         #expect(full.outcomes["Microsoft Virtual System Migration Service/\(hosts[1])"] == "KDC does not know this SPN")
         #expect(full.outcomes["cifs/\(hosts[1])"] == "granted")
+
+        // Issue 10: a probe the KDC does not know (an IP address in the URI made it `cifs/10.0.0.5`) judges
+        // nothing: inconclusive (exit 3), never "does NOT grant what the manifest declares".
+        let unknown = try verify(manifest, host: hosts[0], keytab: keytab, user: user, mustRefuse: "cifs/10.0.0.5")
+        #expect(unknown.status == 3, "\(unknown.text)")
+        #expect(unknown.outcomes["cifs/\(hosts[1])"] == "granted" && unknown.outcomes["cifs/10.0.0.5"] == "KDC does not know this SPN")
+        #expect(unknown.text.contains("\"verdict\" : \"inconclusive\""))
+        let text = try kcdctl("verify", "-f", manifest, "--host", hosts[0], "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
+                              "--must-refuse", "cifs/10.0.0.5", "--service", "cifs")
+        #expect(text.stdout.contains("Inconclusive: the KDC grants every declared target") && !text.stdout.contains("does NOT grant"))
+        // With no --must-refuse the default probe is a host of the manifest outside this host's cluster.
+        let outsiderManifest = try dc.manifest("""
+              - name: c
+                mode: any-protocol
+                hosts: [\(hosts.joined(separator: ", "))]
+              - name: other
+                mode: any-protocol
+                hosts: [\(outsider)]
+            """)
+        let byDefault = try kcdctl("verify", "-f", outsiderManifest, "--host", hosts[0], "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
+                                   "--service", "cifs")
+        #expect(byDefault.status == 0 && byDefault.stdout.contains("cifs/\(outsider)") && byDefault.stdout.contains("refused"), "\(byDefault.stdout)")
     }
 
     @Test func inKerberosOnlyTheSelfTicketIsNotForwardableAndProxyIsRefused() throws {

@@ -97,3 +97,18 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
         #expect(Doctor.exitStatus([finding(.warning), finding(.error), finding(.info)]) == 1)
     }
 }
+
+@Suite struct VerifyVerdict {
+    func proof(_ probe: DelegationProof.Outcome, declared: DelegationProof.Outcome = .granted) -> DelegationProof {
+        DelegationProof(host: "HV01", principal: "HV01$@R", impersonated: "u@R", selfTicket: .granted, selfTicketForwardable: true,
+                        targets: [.init(spn: "cifs/HV02", declared: true, outcome: declared), .init(spn: "cifs/X", declared: false, outcome: probe)])
+    }
+
+    @Test func anUnknownProbeIsInconclusiveNotAMismatch() {
+        #expect(proof(.refused("no")).exitStatus == 0)
+        #expect(proof(.unknownSPN("not found")).verdict == .inconclusive && proof(.unknownSPN("not found")).exitStatus == 3)
+        #expect(proof(.granted).verdict == .doesNotMatch, "an undeclared target granted is a real mismatch")
+        #expect(proof(.unknownSPN("x"), declared: .refused("no")).verdict == .doesNotMatch)
+        #expect(!proof(.unknownSPN("x")).renderText().contains("does NOT grant"))
+    }
+}

@@ -67,6 +67,35 @@ public struct DelegationProof: Sendable, Equatable {
     /// Reality matches the manifest: every declared target granted, the undeclared one refused.
     public var matchesManifest: Bool { selfTicket == .granted && targets.allSatisfy(\.asExpected) }
 
+    public enum Verdict: String, Sendable {
+        case matches
+        case doesNotMatch = "does-not-match"
+        /// Every declared target was granted, but the KDC could not judge the SPN that must be refused (it does
+        /// not know it, or the request failed): nothing shows that undeclared targets are refused.
+        case inconclusive
+    }
+
+    public var verdict: Verdict {
+        if matchesManifest { return .matches }
+        let declaredGranted = selfTicket == .granted && targets.filter(\.declared).allSatisfy(\.asExpected)
+        let probesUnjudged = targets.filter { !$0.declared }.allSatisfy {
+            switch $0.outcome {
+            case .refused, .granted: false
+            case .unknownSPN, .failed: true
+            }
+        }
+        return declaredGranted && probesUnjudged ? .inconclusive : .doesNotMatch
+    }
+
+    /// `kcdctl verify`'s exit status: 0 matches, 2 does not match, 3 inconclusive.
+    public var exitStatus: Int32 {
+        switch verdict {
+        case .matches: 0
+        case .doesNotMatch: 2
+        case .inconclusive: 3
+        }
+    }
+
     public func renderText() -> String {
         var out = "\(host) (\(principal)) acting for \(impersonated):\n"
         out += "  S4U2Self: \(selfTicket.name)\(selfTicket.reason.map { " (\($0))" } ?? "")"
@@ -84,9 +113,12 @@ public struct DelegationProof: Sendable, Equatable {
             out += "  \(mark) \(t.spn.padding(toLength: width, withPad: " ", startingAt: 0))  \(t.outcome.name)  (\(expectation))\(t.outcome.reason.map { ": \($0)" } ?? "")\n"
         }
         let unknown = targets.filter { if case .unknownSPN = $0.outcome { true } else { false } }.count
-        out += matchesManifest
-            ? "The KDC grants exactly what the manifest declares for \(host).\n"
-            : "The KDC does NOT grant what the manifest declares for \(host).\n"
+        switch verdict {
+        case .matches: out += "The KDC grants exactly what the manifest declares for \(host).\n"
+        case .doesNotMatch: out += "The KDC does NOT grant what the manifest declares for \(host).\n"
+        case .inconclusive:
+            out += "Inconclusive: the KDC grants every declared target of \(host), but could not judge the SPN that must be refused; name one it knows with --must-refuse.\n"
+        }
         if unknown > 0 {
             out += "(\(unknown) SPN\(unknown == 1 ? "" : "s") unknown to the KDC: not registered, or a KDC that cannot look up SPNs with spaces, such as Samba 4.17's; --service cifs limits the check.)\n"
         }
@@ -107,11 +139,12 @@ public struct DelegationProof: Sendable, Equatable {
             var selfTicketForwardable: Bool
             var targets: [T]
             var matchesManifest: Bool
+            var verdict: String
         }
         let doc = Doc(host: host, principal: principal, impersonated: impersonated, selfTicket: selfTicket.name,
                       selfTicketReason: selfTicket.reason, selfTicketForwardable: selfTicketForwardable,
                       targets: targets.map { .init(spn: $0.spn, declared: $0.declared, outcome: $0.outcome.name, reason: $0.outcome.reason, asExpected: $0.asExpected) },
-                      matchesManifest: matchesManifest)
+                      matchesManifest: matchesManifest, verdict: verdict.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(doc), as: UTF8.self) + "\n"
