@@ -32,13 +32,13 @@ enum Terminal {
         err("kcdctl: warning: \(message)\n")
     }
 
-    /// One line naming the problem. Manifest errors keep their `FILE:LINE:COLUMN:` prefix.
+    /// One line naming the problem. Manifest errors keep their `FILE:LINE:COLUMN:` prefix, one line for each
+    /// problem found.
     static func error(_ error: any Error) {
-        let text = String(describing: error).replacingOccurrences(of: "\n", with: " ")
         if error is ManifestError {
-            err(text + "\n")
+            err(String(describing: error) + "\n")
         } else {
-            err("kcdctl: error: \(text)\n")
+            err("kcdctl: error: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))\n")
         }
     }
 

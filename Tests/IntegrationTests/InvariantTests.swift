@@ -330,4 +330,18 @@ struct NeverWriteWhatWasNotDeclared {
         #expect(markdown.status == 0 && markdown.stdout.hasPrefix("### kcdctl plan for `\(dc.uri) (\(dc.baseDN))`") && markdown.stdout.contains("| **\(hosts[0])** |"))
         #expect(try kcdctl("show", hosts[0], "--format", "json").status == 1, "--format is for a saved plan")
     }
+
+    /// Issue 10: a missing tls.caFile passed validate and failed only at plan, as "LDAP set option (TLS
+    /// context) failed: -1 serverDown".
+    @Test func validateChecksTheFilesTheManifestNames() throws {
+        let hosts = TestDC.names("a", "b")
+        let missing = temporaryPath("nothing") + ".pem"
+        let manifest = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.caFile, with: missing))
+        let r = try kcdctl("validate", "-f", manifest)
+        #expect(r.status == 1 && r.stderr == "\(manifest): directory.tls.caFile \(missing) cannot be read: No such file or directory\n", "\(r.stderr)")
+        #expect(try kcdctl("validate", "-f", manifest, "--no-files").status == 0)
+        #expect(try kcdctl("validate", "-f", try dc.manifest(hosts: hosts)).status == 0)
+        let plan = try kcdctl("plan", "-f", manifest)
+        #expect(plan.status == 1 && plan.stderr.contains("directory.tls.caFile") == false && plan.stderr.contains(missing), "\(plan.stderr)")
+    }
 }

@@ -76,3 +76,24 @@ import Testing
         #expect(Printable.escape(raw) == shown)
     }
 }
+
+/// Issue 10: validate stopped at the first error; a compiler-grade validator reports them all, in file order.
+@Suite struct EveryProblemAtOnce {
+    @Test func aBadModeAMisspelledKeyAndAnUnknownTLSKeyAreAllReported() {
+        let yaml = validManifest
+            .replacingOccurrences(of: "  auth:", with: "  tls: { caFle: /x }\n  auth:")
+            .replacingOccurrences(of: "mode: any-protocol", with: "mode: bogus\n    hots: [HV09]")
+        #expect(manifestError(yaml) == """
+            m.yaml:5:10: unknown key 'caFle' in directory.tls; expected one of: caFile, insecureSkipVerify, startTLS
+            m.yaml:11:11: unknown mode 'bogus'; expected one of: any-protocol, kerberos-only
+            m.yaml:12:5: unknown key 'hots' in cluster 'hv-prod-a'; expected one of: name, mode, services, nameForms, hosts, smbStorage, extraTargets, prune
+            """)
+    }
+
+    @Test func atMostTwentyAreReported() {
+        let keys = (1...30).map { "    bad\($0): 1" }.joined(separator: "\n")
+        let e = manifestError(validManifest + "\n" + keys) ?? ""
+        let lines = e.split(separator: "\n")
+        #expect(lines.count == 21 && lines.last == "m.yaml: 10 more problems not shown", "\(lines.count) \(lines.last ?? "")")
+    }
+}

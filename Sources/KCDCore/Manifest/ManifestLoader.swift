@@ -72,8 +72,34 @@ private struct Reader {
     let file: String
     let folder: String?
     var hostsPerCluster = Manifest.defaultHostsPerCluster
+    /// Problems found so far: reading goes on past each one that leaves the rest readable, so that one run
+    /// reports them all.
+    final class Problems { var list: [ManifestError] = [] }
+    let problems = Problems()
+
+    /// `body`'s value, or nil with its problem noted.
+    func noting<T>(_ body: () throws -> T) -> T? {
+        do {
+            return try body()
+        } catch let problem as ManifestError {
+            problems.list.append(problem)
+            return nil
+        } catch {
+            return nil
+        }
+    }
 
     mutating func manifest(_ root: Node) throws -> Manifest {
+        do {
+            let manifest = try read(root)
+            if problems.list.isEmpty { return manifest }
+        } catch let problem as ManifestError {
+            problems.list.append(problem)
+        }
+        throw ManifestError.combined(problems.list)
+    }
+
+    private mutating func read(_ root: Node) throws -> Manifest {
         let map = try mapping(root, "the manifest")
         try checkKeys(map, allowed: ["version", "directory", "clusters", "audit", "limits", "plans"], in: "the manifest")
         let versionNode = try required(map, "version", in: "the manifest", root)
@@ -83,7 +109,33 @@ private struct Reader {
         guard version == Manifest.version else {
             throw error(versionNode, "unsupported manifest version \(version); this kcdctl reads version \(Manifest.version)")
         }
-        let directory = try directorySettings(try required(map, "directory", in: "the manifest", root))
+        let directory = noting { try directorySettings(try required(map, "directory", in: "the manifest", root)) }
+            ?? DirectorySettings(auth: AuthSettings())
+        noting { try limits(map) }
+        let clustersNode = try required(map, "clusters", in: "the manifest", root)
+        let clusterNodes = try sequence(clustersNode, "clusters")
+        guard !clusterNodes.isEmpty else { throw error(clustersNode, "clusters is empty: declare at least one cluster") }
+        let parsed = clusterNodes.compactMap { node in noting { (try cluster(node), node) } }
+        noting { try checkAcrossClusters(parsed.map(\.0), parsed.map(\.1)) }
+        var manifest = Manifest(directory: directory, clusters: parsed.map(\.0))
+        noting {
+            if let auditNode = map["audit"] {
+                let audit = try mapping(auditNode, "audit")
+                try checkKeys(audit, allowed: ["file"], in: "audit")
+                manifest.auditFile = try string(audit, "file").map(resolvePath)
+            }
+        }
+        noting {
+            if let plansNode = map["plans"] {
+                let plans = try mapping(plansNode, "plans")
+                try checkKeys(plans, allowed: ["verifyKey"], in: "plans")
+                manifest.planVerifyKey = try string(plans, "verifyKey").map(resolvePath)
+            }
+        }
+        return manifest
+    }
+
+    mutating func limits(_ map: Node.Mapping) throws {
         if let limitsNode = map["limits"] {
             let limits = try mapping(limitsNode, "limits")
             try checkKeys(limits, allowed: ["hostsPerCluster"], in: "limits")
@@ -94,24 +146,6 @@ private struct Reader {
                 hostsPerCluster = value
             }
         }
-        let clustersNode = try required(map, "clusters", in: "the manifest", root)
-        let clusterNodes = try sequence(clustersNode, "clusters")
-        guard !clusterNodes.isEmpty else { throw error(clustersNode, "clusters is empty: declare at least one cluster") }
-        let clusters = try clusterNodes.map(cluster)
-        try checkAcrossClusters(clusters, clusterNodes)
-        var auditFile: String?
-        if let auditNode = map["audit"] {
-            let audit = try mapping(auditNode, "audit")
-            try checkKeys(audit, allowed: ["file"], in: "audit")
-            auditFile = try string(audit, "file").map(resolvePath)
-        }
-        var manifest = Manifest(directory: directory, clusters: clusters, auditFile: auditFile)
-        if let plansNode = map["plans"] {
-            let plans = try mapping(plansNode, "plans")
-            try checkKeys(plans, allowed: ["verifyKey"], in: "plans")
-            manifest.planVerifyKey = try string(plans, "verifyKey").map(resolvePath)
-        }
-        return manifest
     }
 
     // MARK: directory
@@ -337,12 +371,16 @@ private struct Reader {
         return value
     }
 
+    /// Unknown keys are noted, not thrown: what follows is still read and checked.
     func checkKeys(_ map: Node.Mapping, allowed: [String], in what: String) throws {
         for (key, _) in map {
-            guard let name = key.string else { throw error(key, "keys in \(what) must be plain words") }
+            guard let name = key.string else {
+                problems.list.append(error(key, "keys in \(what) must be plain words"))
+                continue
+            }
             if !allowed.contains(name) {
                 let hint = allowed.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
-                throw error(key, "unknown key '\(name)' in \(what)\(hint); expected one of: \(allowed.joined(separator: ", "))")
+                problems.list.append(error(key, "unknown key '\(name)' in \(what)\(hint); expected one of: \(allowed.joined(separator: ", "))"))
             }
         }
     }
