@@ -59,9 +59,7 @@ extension Kcdctl {
             if let file {
                 manifest = try ManifestLoader.load(path: file)
                 manifestPath = file
-                if let saved, manifest.sha256 != saved.manifest.sha256 {
-                    throw UsageError("\(file) is not the manifest the plan was made from (sha256 \(manifest.sha256 ?? "?") ≠ \(saved.manifest.sha256)): make a new plan; nothing was written")
-                }
+                try saved?.checkManifest(manifest, path: file)
             } else {
                 // The plan is self-contained: it is checked against, and connects as, the manifest inside it.
                 manifestPath = saved!.manifest.path
@@ -76,12 +74,8 @@ extension Kcdctl {
             var plan: KCDCore.Plan
             var snapshot: Reconciliation.Snapshot?
             if let saved {
-                try check(saved, against: session)
-                plan = try saved.plan
-                if let targets = target.targets {
-                    let wanted = Set(targets.map { $0.lowercased() })
-                    plan.changes.removeAll { !wanted.contains($0.host.lowercased()) }
-                }
+                try saved.checkDirectory(uri: session.uri, baseDN: session.baseDN)
+                plan = try saved.plan(limitedTo: target.targets)
             } else {
                 snapshot = try reconciliation.read()
                 plan = try reconciliation.plan(snapshot!, targets: target.targets)
@@ -184,14 +178,6 @@ extension Kcdctl {
             }
         }
 
-        /// The plan must be for this directory.
-        func check(_ document: PlanDocument, against session: Session) throws {
-            guard document.directory.uri.lowercased() == session.uri.lowercased(),
-                  Self.normalized(document.directory.baseDN) == Self.normalized(session.baseDN) else {
-                throw UsageError("the plan is for \(document.directory.uri) (\(document.directory.baseDN)), not \(session.uri) (\(session.baseDN)); nothing was written")
-            }
-        }
-
         func failed(_ report: ApplyReport, signal: Int32?) -> Int32 {
             if let failure = report.failure {
                 Terminal.error(HostFailure(host: failure.change.host, error: failure.error))
@@ -250,10 +236,6 @@ extension Kcdctl {
             let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
             if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0 { return value * factor }
             return Double(text).flatMap { $0 >= 0 ? $0 : nil }
-        }
-
-        static func normalized(_ dn: String) -> String {
-            dn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.joined(separator: ",")
         }
     }
 }

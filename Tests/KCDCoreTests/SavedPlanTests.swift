@@ -150,3 +150,33 @@ func decodeError(_ text: String) -> String? {
         #expect(throws: PlanSignatureError.self) { try PlanSigningKey(pem: "-----BEGIN PRIVATE KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PRIVATE KEY-----\n") }
     }
 }
+
+/// Issue 10 (item 11): the saved-plan acceptance rules, in the core.
+@Suite struct SavedPlanAcceptance {
+    func sample() throws -> PlanDocument { try PlanDocument.decode(Array(try savedSample().utf8)) }
+
+    @Test func theDirectoryMustBeTheOnePlannedAgainst() throws {
+        let d = try sample()
+        try d.checkDirectory(uri: "LDAPS://dc01", baseDN: "dc=corp, DC=example,dc=com")
+        #expect(throws: PlanDocumentError("the plan is for ldaps://dc01 (DC=corp,DC=example,DC=com), not ldaps://dc02 (DC=corp,DC=example,DC=com); nothing was written")) {
+            try d.checkDirectory(uri: "ldaps://dc02", baseDN: "DC=corp,DC=example,DC=com")
+        }
+        #expect(throws: PlanDocumentError.self) { try d.checkDirectory(uri: "ldaps://dc01", baseDN: "DC=other,DC=example,DC=com") }
+    }
+
+    @Test func aManifestGivenWithDashFMustBeTheSameBytes() throws {
+        let d = try sample()
+        var m = manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02"]))
+        m.sha256 = Digest.sha256("manifest")
+        try d.checkManifest(m, path: "m.yaml")
+        m.sha256 = Digest.sha256("manifest\n")
+        #expect(throws: PlanDocumentError.self) { try d.checkManifest(m, path: "m.yaml") }
+    }
+
+    @Test func targetsLimitThePlanInAnyCase() throws {
+        let d = try sample()
+        #expect(try d.plan(limitedTo: nil).changes.map(\.host) == ["HV01"])
+        #expect(try d.plan(limitedTo: ["hv01"]).changes.map(\.host) == ["HV01"])
+        #expect(try d.plan(limitedTo: ["HV02"]).changes.isEmpty)
+    }
+}
