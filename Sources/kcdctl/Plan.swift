@@ -16,8 +16,11 @@ extension Kcdctl {
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var target: TargetOption
 
-        @Option(help: "text, json or markdown (a table per cluster, for a merge-request comment).")
+        @Option(help: "text, json or markdown (a table per cluster and each host's values folded, for a merge-request comment).")
         var format: Format = .text
+
+        @Option(name: .customLong("markdown-budget"), help: ArgumentHelp("With --format markdown: the most characters to print; what does not fit is cut at a whole section, with a line that says so.", valueName: "CHARS"))
+        var markdownBudget = PlanMarkdown.defaultBudget
 
         @Option(help: ArgumentHelp("Also save the plan (JSON, see docs/plan-format.md) for `kcdctl apply PLAN.json`.", valueName: "PLAN.json"))
         var out: String?
@@ -30,6 +33,7 @@ extension Kcdctl {
 
         func validate() throws {
             if signKey != nil && out == nil { throw ValidationError("--sign-key signs a saved plan: add --out PLAN.json") }
+            if markdownBudget < 1_000 { throw ValidationError("--markdown-budget must be at least 1000 characters") }
         }
 
         func execute() throws -> Int32 {
@@ -46,7 +50,8 @@ extension Kcdctl {
             }
             switch format {
             case .json: Terminal.out(document!.encoded())
-            case .markdown: Terminal.out(PlanMarkdown.render(plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))"))
+            case .markdown:
+                Terminal.out(PlanMarkdown.render(plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))", budget: markdownBudget))
             case .text: Terminal.out(session.header)
             PlanText.write(plan, color: Terminal.color, to: Terminal.out)
             }

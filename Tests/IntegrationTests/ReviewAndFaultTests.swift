@@ -264,7 +264,9 @@ struct ReviewAndFaults {
         try dc.addComputers(hosts)
         let r = try kcdctl("plan", "-f", try dc.manifest(hosts: hosts), "--format", "markdown")
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("### kcdctl plan for `\(dc.uri) (\(dc.baseDN))`\n\n#### Cluster `c` (any-protocol)\n\n| Host | Add | Remove | userAccountControl |"))
-        #expect(r.stdout.contains("| **\(hosts[0])** | `cifs/\(hosts[1])`<br>"))
+        #expect(r.stdout.hasPrefix("### kcdctl plan for `\(dc.uri) (\(dc.baseDN))`\n\n**Plan: 2 hosts to change"))
+        #expect(r.stdout.contains("#### Cluster `c` (any-protocol)\n\n| Host | Add | Remove | userAccountControl |"))
+        #expect(r.stdout.contains("| **\(hosts[0])** | 4 | 0 | `0x1000` → `0x1001000`<br>+TRUSTED_TO_AUTH_FOR_DELEGATION |"))
+        #expect(r.stdout.contains("<details><summary>\(hosts[0]): 4 to add, 0 to remove</summary>\n\n- add `cifs/\(hosts[1])`\n"))
     }
 }

@@ -72,11 +72,13 @@ func samplePlan() throws -> Plan {
         #expect(PlanMarkdown.render(try samplePlan(), manifest: m, directory: "ldaps://dc01") == """
             ### kcdctl plan for `ldaps://dc01`
 
+            **Plan: 1 host to change (3 values to add, 1 to remove, 1 userAccountControl change, 1 security fix), 2 unchanged.**
+
             #### Cluster `a` (any-protocol)
 
             | Host | Add | Remove | userAccountControl |
             |---|---|---|---|
-            | **HV01** | `cifs/hv02.corp.example.com`<br>`cifs/HV03`<br>`cifs/hv03.corp.example.com` | `cifs/HV09` | `0x81000` → `0x1001000`<br>+TRUSTED_TO_AUTH_FOR_DELEGATION −TRUSTED_FOR_DELEGATION **SECURITY FIX** |
+            | **HV01** | 3 | 1 | `0x81000` → `0x1001000`<br>+TRUSTED_TO_AUTH_FOR_DELEGATION −TRUSTED_FOR_DELEGATION **SECURITY FIX** |
 
             Unchanged: `HV02`, `HV03`
 
@@ -84,9 +86,36 @@ func samplePlan() throws -> Plan {
 
             - `cifs/hv03.corp.example.com`: not registered on HV03 (nor through sPNMappings): delegation to it cannot work until the SPN is registered
 
-            **Plan: 1 host to change (3 values to add, 1 to remove, 1 userAccountControl change, 1 security fix), 2 unchanged.**
+            <details><summary>HV01: 3 to add, 1 to remove</summary>
+
+            - add `cifs/hv02.corp.example.com`
+            - add `cifs/HV03`
+            - add `cifs/hv03.corp.example.com`
+            - remove `cifs/HV09`
+
+            </details>
 
             """)
+    }
+
+    /// Issue 10: a 20-host cluster's Markdown was 67,967 characters, over what GitHub and GitLab accept.
+    @Test(arguments: [4, 20, 64])
+    func markdownStaysWithinItsBudget(hosts count: Int) throws {
+        let names = (1...count).map { String(format: "HV%02d", $0) }
+        let m = manifest(Cluster(name: "big", mode: .anyProtocol, hosts: names))
+        let p = try Reconciler.plan(m, domain: "corp.example.com", observed: names.map { computer($0) }, spnMappings: cifsMapping)
+        let md = PlanMarkdown.render(p, manifest: m, directory: "ldaps://dc01")
+        #expect(md.unicodeScalars.count <= PlanMarkdown.defaultBudget)
+        #expect(md.contains("| **\(names[count - 1])** | \((count - 1) * 4) | 0 |"), "every host is in the summary table")
+        let text = PlanText.render(p)
+        print("markdown \(count) hosts: \(md.unicodeScalars.count) characters; text: \(text.split(separator: "\n").count) lines, \(text.utf8.count) bytes")
+        if count > 4 {
+            // 20 hosts of 76 values each no longer fit whole: the table does, the rest is cut at a host.
+            #expect(md.contains("does not fit in 60000 characters: see the saved plan (`kcdctl show PLAN.json`)._"))
+        } else {
+            #expect(!md.contains("does not fit") && md.contains("<details><summary>\(names[0]): \((count - 1) * 4) to add, 0 to remove</summary>"))
+        }
+        #expect(PlanMarkdown.render(p, manifest: m, directory: "ldaps://dc01", budget: 5_000).unicodeScalars.count <= 5_000)
     }
 
     @Test func colorsOnlyWhenAsked() throws {
@@ -130,10 +159,10 @@ func samplePlan() throws -> Plan {
     @Test func backticksPipesAndLineBreaksInValuesAreShownNotActedOn() throws {
         let md = try markdown(["cifs/x` | **approved** | `y", "cifs/a\nb", "cifs/<img src=x>"])
         #expect(!md.contains("**approved**"))
-        #expect(md.contains("<code>cifs/x&#96; &#124; &#42;&#42;approved&#42;&#42; &#124; &#96;y</code>"), "\(md)")
-        #expect(md.contains("<code>cifs/a&#92;x0ab</code>"))
-        #expect(md.contains("<code>cifs/&#60;img src=x&#62;</code>"))
-        #expect(md.contains("| **HV01** | `cifs/HV02` |"), "plain values stay readable code spans")
+        #expect(md.contains("- remove <code>cifs/x&#96; &#124; &#42;&#42;approved&#42;&#42; &#124; &#96;y</code>\n"), "\(md)")
+        #expect(md.contains("- remove <code>cifs/a&#92;x0ab</code>\n"))
+        #expect(md.contains("- remove <code>cifs/&#60;img src=x&#62;</code>\n"))
+        #expect(md.contains("- add `cifs/HV02`\n"), "plain values stay readable code spans")
         // Every table row still has exactly its five pipes.
         for row in md.split(separator: "\n") where row.hasPrefix("| **") { #expect(row.filter { $0 == "|" }.count == 5, "\(row)") }
     }

@@ -1,33 +1,47 @@
-/// The plan as Markdown for a merge-request comment: a table per cluster (a host in two clusters shows in
-/// both), warnings, and the summary.
+/// The plan as Markdown for a merge-request comment, within a size budget (GitHub and GitLab refuse comments
+/// over 65,536 characters): the summary first, a table per cluster with each host's counts and its
+/// userAccountControl change (a host in two clusters shows in both), the warnings, then each host's values in
+/// a collapsed `<details>` block. What does not fit is cut at a whole section, with a line that says so and
+/// points at the saved plan.
 public enum PlanMarkdown {
-    public static func render(_ plan: Plan, manifest: Manifest, directory: String) -> String {
-        var out = "### kcdctl plan for \(code(directory))\n\n"
-        if plan.isEmpty {
-            return out + "\(PlanText.summaryLine(plan))\n"
-        }
+    public static let defaultBudget = 60_000
+
+    public static func render(_ plan: Plan, manifest: Manifest, directory: String, budget: Int = defaultBudget) -> String {
+        var out = "### kcdctl plan for \(code(directory))\n\n**\(PlanText.summaryLine(plan))**\n"
+        if plan.isEmpty { return out }
+        var sections: [String] = []
         for cluster in manifest.clusters {
             let changes = plan.changes.filter { $0.clusters.contains(cluster.name) }
             let unchanged = plan.unchanged.filter { host in cluster.hosts.contains { $0.lowercased() == host.lowercased() } }
             guard !changes.isEmpty else { continue }
-            out += "#### Cluster \(code(cluster.name)) (\(cluster.mode.rawValue))\n\n"
-            out += "| Host | Add | Remove | userAccountControl |\n|---|---|---|---|\n"
+            var table = "\n#### Cluster \(code(cluster.name)) (\(cluster.mode.rawValue))\n\n"
+            table += "| Host | Add | Remove | userAccountControl |\n|---|---|---|---|\n"
             for change in changes {
-                out += "| **\(text(change.host))** | \(list(change.add)) | \(list(change.remove)) | \(uac(change)) |\n"
+                table += "| **\(text(change.host))** | \(change.add.count) | \(change.remove.count) | \(uac(change)) |\n"
             }
-            if !unchanged.isEmpty { out += "\nUnchanged: \(unchanged.map(code).joined(separator: ", "))\n" }
-            out += "\n"
+            if !unchanged.isEmpty { table += "\nUnchanged: \(unchanged.map(code).joined(separator: ", "))\n" }
+            sections.append(table)
         }
         if !plan.warnings.isEmpty {
-            out += "**Warnings**\n\n"
-            for warning in plan.warnings { out += "- \(code(warning.subject)): \(text(warning.message))\n" }
-            out += "\n"
+            sections.append("\n**Warnings**\n\n")
+            sections += plan.warnings.map { "- \(code($0.subject)): \(text($0.message))\n" }
         }
-        return out + "**\(PlanText.summaryLine(plan))**\n"
-    }
-
-    static func list(_ spns: [SPN]) -> String {
-        spns.isEmpty ? "" : spns.map { code($0.value) }.joined(separator: "<br>")
+        for change in plan.changes {
+            var block = "\n<details><summary>\(text(change.host)): \(change.add.count) to add, \(change.remove.count) to remove</summary>\n\n"
+            for spn in change.add { block += "- add \(code(spn.value))\n" }
+            for spn in change.remove { block += "- remove \(code(spn.value))\n" }
+            sections.append(block + "\n</details>\n")
+        }
+        // Room for the line that says what was cut.
+        let reserve = 200
+        for (i, section) in sections.enumerated() {
+            guard out.unicodeScalars.count + section.unicodeScalars.count + reserve <= budget else {
+                out += "\n_The rest of this plan (\(sections.count - i) more section\(sections.count - i == 1 ? "" : "s")) does not fit in \(budget) characters: see the saved plan (`kcdctl show PLAN.json`)._\n"
+                break
+            }
+            out += section
+        }
+        return out
     }
 
     static func uac(_ change: HostChange) -> String {
