@@ -26,6 +26,7 @@ extension Kcdctl {
 
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var target: TargetOption
+        @OptionGroup var detail: DetailOption
 
         @Flag(name: .customLong("auto-approve"), help: "Apply a plan made from -f without asking (for automation); a saved PLAN.json never asks.")
         var autoApprove = false
@@ -81,7 +82,7 @@ extension Kcdctl {
                 plan = try reconciliation.plan(snapshot!, targets: target.targets)
             }
             Terminal.out(session.header)
-            PlanText.write(plan, color: Terminal.color, to: Terminal.out)
+            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             guard !plan.isEmpty else {
                 Terminal.out("Nothing to apply.\n")
                 session.logCounters()

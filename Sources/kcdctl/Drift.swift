@@ -11,6 +11,7 @@ extension Kcdctl {
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var target: TargetOption
+        @OptionGroup var detail: DetailOption
 
         @Option(help: "text or json.")
         var format: OutputFormat = .text
@@ -36,7 +37,7 @@ extension Kcdctl {
                     if !quiet { Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(manifest.file).\n") }
                 case .text:
                     Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n")
-                    PlanText.write(plan, color: Terminal.color, to: Terminal.out)
+                    PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
                 }
             } catch {
                 try? writeMetrics(nil, started)

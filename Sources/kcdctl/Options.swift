@@ -71,3 +71,8 @@ extension KcdctlCommand {
         if status != 0 { throw ExitCode(status) }
     }
 }
+
+struct DetailOption: ParsableArguments {
+    @Flag(help: "List every value of every host. Text plans of more than 20 hosts are otherwise compact: hosts with the same change are one entry, with at most 8 values of each kind shown.")
+    var detailed = false
+}

@@ -15,6 +15,7 @@ extension Kcdctl {
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var target: TargetOption
+        @OptionGroup var detail: DetailOption
 
         @Option(help: "text, json or markdown (a table per cluster and each host's values folded, for a merge-request comment).")
         var format: Format = .text
@@ -53,7 +54,7 @@ extension Kcdctl {
             case .markdown:
                 Terminal.out(PlanMarkdown.render(plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))", budget: markdownBudget))
             case .text: Terminal.out(session.header)
-            PlanText.write(plan, color: Terminal.color, to: Terminal.out)
+            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             }
             if let out, let document {
                 let signed = document.signature.map { " signed by \($0.key)," } ?? ""

@@ -17,6 +17,7 @@ extension Kcdctl {
         var file: String?
 
         @OptionGroup var directory: DirectoryOptions
+        @OptionGroup var detail: DetailOption
 
         @Option(name: .customLong("plan"), help: ArgumentHelp("A saved plan to show, with the manifest inside it.", valueName: "PLAN.json"))
         var planFile: String?
@@ -89,7 +90,7 @@ extension Kcdctl {
                 out += "  | \(Printable.escape(String(line)))\n"
             }
             Terminal.out(out + "\n")
-            PlanText.write(plan, color: Terminal.color, to: Terminal.out)
+            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             return 0
         }
     }

@@ -175,3 +175,48 @@ func samplePlan() throws -> Plan {
         #expect(text.contains("- msDS-AllowedToDelegateTo: cifs/\\x1b[2J\\x1b[32mok"))
     }
 }
+
+/// Issue 10: one 64-host cluster gave a 16,387-line text plan. Plans of more than 20 hosts are compact unless
+/// --detailed: the same change on many hosts is one entry, values are capped per entry.
+@Suite struct CompactTextPlans {
+    func cluster(_ count: Int, converged: Int = 0) throws -> Plan {
+        let names = (1...count).map { String(format: "HV%02d", $0) }
+        let m = manifest(Cluster(name: "big", mode: .anyProtocol, hosts: names))
+        let done = Array(names.prefix(converged))
+        // The first `converged` hosts already delegate to each other (an existing cluster); the rest are new.
+        let observed = names.map { name in
+            done.contains(name)
+                ? computer(name, uac: rightUAC, values: done.filter { $0 != name }.flatMap { peer in
+                    Manifest.defaultServices.flatMap { ["\($0)/\(peer)", "\($0)/\(peer.lowercased()).corp.example.com"] } })
+                : computer(name)
+        }
+        return try Reconciler.plan(m, domain: "corp.example.com", observed: observed, spnMappings: cifsMapping)
+    }
+
+    @Test func addingAHostToA63HostClusterIsTwoEntries() throws {
+        let p = try cluster(64, converged: 63)
+        let text = PlanText.render(p, detailed: false)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(text.contains("~ HV01, HV02, "), "\(text.prefix(400))")
+        #expect(text.contains(", HV63  (63 hosts, the same change each)\n    + msDS-AllowedToDelegateTo: cifs/HV64\n"))
+        #expect(text.contains("~ HV64  CN=HV64,CN=Computers,DC=corp,DC=example,DC=com\n"))
+        #expect(text.contains("    … and 244 more values to add (kcdctl plan --detailed lists them)\n"))
+        #expect(lines.count < 30, "\(lines.count) lines")
+        let detailed = PlanText.render(p, detailed: true)
+        #expect(detailed.split(separator: "\n").count > 500)
+        print("text, 64 hosts, one added: compact \(lines.count) lines / \(text.utf8.count) bytes, detailed \(detailed.split(separator: "\n").count) lines / \(detailed.utf8.count) bytes")
+    }
+
+    @Test func aNewClusterOf64IsOneEntryPerHostWithCappedValues() throws {
+        let p = try cluster(64)
+        let text = PlanText.render(p, detailed: false)
+        #expect(text.components(separatedBy: "\n~ ").count + (text.hasPrefix("~ ") ? 0 : -1) == 64)
+        #expect(text.hasSuffix("Plan: 64 hosts to change (16128 values to add, 0 to remove, 64 userAccountControl changes), 0 unchanged.\n"))
+        print("text, new 64-host cluster: compact \(text.split(separator: "\n").count) lines / \(text.utf8.count) bytes")
+    }
+
+    @Test func twentyHostsOrFewerAreAlwaysDetailed() throws {
+        let p = try cluster(20)
+        #expect(PlanText.render(p, detailed: false) == PlanText.render(p, detailed: true))
+    }
+}

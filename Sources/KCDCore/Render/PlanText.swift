@@ -2,21 +2,33 @@
 /// names, warnings, and a summary line. Stable order, so two renderings of one plan are identical.
 /// With `color`, ANSI colors (for terminals only; the CLI decides, honouring NO_COLOR).
 public enum PlanText {
-    public static func render(_ plan: Plan, color: Bool = false) -> String {
+    /// Plans of more hosts than this are compact unless `detailed`: hosts with the same change are one entry,
+    /// and each entry lists at most `valuesShown` values of each kind.
+    public static let compactAbove = 20
+    public static let valuesShown = 8
+
+    public static func render(_ plan: Plan, color: Bool = false, detailed: Bool = true) -> String {
         var out = ""
-        write(plan, color: color) { out += $0 }
+        write(plan, color: color, detailed: detailed) { out += $0 }
         return out
     }
 
-    /// The same, handed out one host at a time, so that a plan of thousands of hosts is never one string.
-    public static func write(_ plan: Plan, color: Bool = false, to output: (String) -> Void) {
+    /// The same, handed out one entry at a time, so that a plan of thousands of hosts is never one string.
+    public static func write(_ plan: Plan, color: Bool = false, detailed: Bool = false, to output: (String) -> Void) {
         let c = Colors(on: color)
-        for change in plan.changes {
+        let compact = !detailed && plan.changes.count > compactAbove
+        for group in compact ? groups(plan.changes) : plan.changes.map({ [$0] }) {
+            let change = group[0]
             // Names and values from files and the directory are shown escaped: a control character in them can
             // neither recolor the terminal nor hide what follows.
-            var out = "\(c.yellow)~\(c.reset) \(c.bold)\(Printable.escape(change.host))\(c.reset)  \(Printable.escape(change.dn))\n"
-            for spn in change.add { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
-            for spn in change.remove { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
+            var out = group.count == 1
+                ? "\(c.yellow)~\(c.reset) \(c.bold)\(Printable.escape(change.host))\(c.reset)  \(Printable.escape(change.dn))\n"
+                : "\(c.yellow)~\(c.reset) \(c.bold)\(group.map { Printable.escape($0.host) }.joined(separator: ", "))\(c.reset)  (\(group.count) hosts, the same change each)\n"
+            let limit = compact ? valuesShown : Int.max
+            for spn in change.add.prefix(limit) { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
+            if change.add.count > limit { out += "    \(c.green)… and \(change.add.count - limit) more values to add (kcdctl plan --detailed lists them)\(c.reset)\n" }
+            for spn in change.remove.prefix(limit) { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
+            if change.remove.count > limit { out += "    \(c.red)… and \(change.remove.count - limit) more values to remove (kcdctl plan --detailed lists them)\(c.reset)\n" }
             if let uac = change.userAccountControl {
                 out += "    \(c.yellow)~ userAccountControl: \(uac.from) -> \(uac.to)\(c.reset)\n"
                 for flag in uac.added.flagNames { out += "        \(c.green)+ \(flag)\(note(flag))\(c.reset)\n" }
@@ -34,6 +46,22 @@ public enum PlanText {
             out += "\n"
         }
         output(out + summaryLine(plan) + "\n")
+    }
+
+    /// Changes that are the same (values to add and remove, userAccountControl from and to), in plan order.
+    static func groups(_ changes: [HostChange]) -> [[HostChange]] {
+        struct Key: Hashable {
+            var add: [String], remove: [String], from: UInt32?, to: UInt32?
+        }
+        var order: [Key] = []
+        var members: [Key: [HostChange]] = [:]
+        for change in changes {
+            let key = Key(add: change.add.map(\.value), remove: change.remove.map(\.value),
+                          from: change.userAccountControl?.from.rawValue, to: change.userAccountControl?.to.rawValue)
+            if members[key] == nil { order.append(key) }
+            members[key, default: []].append(change)
+        }
+        return order.map { members[$0]! }
     }
 
     public static func summaryLine(_ plan: Plan) -> String {
