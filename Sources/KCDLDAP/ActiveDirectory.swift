@@ -59,6 +59,23 @@ public final class ActiveDirectory: Directory {
         return found
     }
 
+    public func delegators(to spns: [String]) throws -> [String] {
+        var found: [String] = []
+        var seen = Set<String>()
+        var start = spns.startIndex
+        while start < spns.endIndex {
+            let batch = spns[start..<min(start + batchSize, spns.endIndex)]
+            start = batch.endIndex
+            let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf("msDS-AllowedToDelegateTo", Array(batch))))"
+            for entry in try connection.search(base: baseDN, scope: .subtree, filter: filter, attributes: ["sAMAccountName"], pageSize: pageSize) {
+                guard let account = entry["sAMAccountName"].first else { continue }
+                let name = account.hasSuffix("$") ? String(account.dropLast()) : account
+                if seen.insert(name.lowercased()).inserted { found.append(name) }
+            }
+        }
+        return found
+    }
+
     static func computer(_ entry: LDAPEntry) -> ObservedComputer? {
         guard let account = entry["sAMAccountName"].first else { return nil }
         let name = account.hasSuffix("$") ? String(account.dropLast()) : account

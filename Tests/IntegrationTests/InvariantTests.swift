@@ -344,4 +344,16 @@ struct NeverWriteWhatWasNotDeclared {
         let plan = try kcdctl("plan", "-f", manifest)
         #expect(plan.status == 1 && plan.stderr.contains("directory.tls.caFile") == false && plan.stderr.contains(missing), "\(plan.stderr)")
     }
+
+    /// Issue 10: when a host is dropped from the manifest, the plan removed the others' delegation to it but
+    /// said nothing about the dropped host keeping its own.
+    @Test func aHostDroppedFromTheManifestIsWarnedAbout() throws {
+        let hosts = TestDC.names("a", "b", "c")
+        try dc.addComputers(hosts)
+        #expect(try kcdctl("apply", "-f", try dc.manifest(hosts: hosts), "--auto-approve").status == 0)
+        let r = try kcdctl("plan", "-f", try dc.manifest(hosts: Array(hosts.prefix(2))))
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("! \(hosts[2]): not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (8 of its 8 values)"), "\(r.stdout)")
+        #expect(r.stdout.contains("- msDS-AllowedToDelegateTo: cifs/\(hosts[2])"), "the others' delegation to it goes")
+    }
 }

@@ -25,6 +25,11 @@ final class MemoryDirectory: Directory {
 
     func spnMappings() throws -> SPNMappings { mappings }
 
+    func delegators(to spns: [String]) throws -> [String] {
+        let wanted = Set(spns.map(SPN.init))
+        return objects.values.filter { $0.allowedToDelegateTo.contains { wanted.contains(SPN($0)) } }.map(\.name).sorted()
+    }
+
     struct Lost: Error {}
 
     func apply(_ change: HostChange) throws {

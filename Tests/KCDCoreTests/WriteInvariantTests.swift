@@ -201,4 +201,14 @@ private func violation(_ change: (inout HostChange) -> Void) throws -> Invariant
         directory.objects["hv01"]!.allowedToDelegateTo.append("cifs/ELSEWHERE")
         #expect(try r.apply(p).stale.map(\.change.host) == ["HV01"])
     }
+
+    /// Issue 10: a host dropped from the manifest keeps its own delegation; the plan says so, with the count.
+    @Test func aHostDroppedFromTheManifestIsNamedWithWhatItKeeps() throws {
+        let (m, observed) = estate()
+        let former = computer("HV09", uac: rightUAC, values: ["cifs/HV01", "cifs/hv01.corp.example.com", "cifs/HV02", "http/web01"])
+        let r = Reconciliation(manifest: m, domain: "corp.example.com", directory: MemoryDirectory(observed + [former]))
+        let warning = try r.plan().warnings.first { $0.subject == "HV09" }
+        #expect(warning?.message.hasPrefix("not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (3 of its 4 values)") == true, "\(String(describing: warning))")
+        #expect(try r.plan().warnings.allSatisfy { $0.subject != "HV01" && $0.subject != "DC01" })
+    }
 }

@@ -77,10 +77,14 @@ public protocol Directory {
     func apply(_ change: HostChange) throws
     /// A fresh connection after one was lost, so that what happened can be read back.
     func reconnect() throws
+    /// The names of the computers whose `msDS-AllowedToDelegateTo` holds any of `spns`: who still delegates
+    /// to the manifest's hosts, such as a host dropped from the manifest. Names only: a cheap read.
+    func delegators(to spns: [String]) throws -> [String]
 }
 
 extension Directory {
     public func reconnect() throws {}
+    public func delegators(to spns: [String]) throws -> [String] { [] }
 }
 
 /// The request may have been applied: it was sent (or sending failed in a way that does not tell), and

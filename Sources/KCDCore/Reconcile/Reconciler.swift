@@ -2,9 +2,11 @@
 public enum Reconciler {
     /// - Parameter targets: limit the plan to these hosts (lowercased names); nil for all.
     /// - Throws: `MissingHostsError` when any managed host has no computer object: no plan is partial.
+    /// - Parameter outsiders: computers outside the manifest that delegate to its hosts: each gets a warning,
+    ///   since kcdctl no longer manages (nor removes) their own delegation.
     public static func plan(
         _ manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
-        targets: Set<String>? = nil
+        targets: Set<String>? = nil, outsiders: [ObservedComputer] = []
     ) throws -> Plan {
         var byName: [String: ObservedComputer] = [:]
         byName.reserveCapacity(observed.count)
@@ -34,7 +36,21 @@ public enum Reconciler {
         return Plan(
             changes: changes.sorted { $0.key < $1.key }.map(\.change),
             unchanged: unchanged.sorted { $0.key < $1.key }.map(\.name),
-            warnings: registrationWarnings(desired, byName, spnMappings))
+            warnings: registrationWarnings(desired, byName, spnMappings) + outsiderWarnings(manifest, outsiders))
+    }
+
+    /// A host dropped from the manifest keeps its own delegation: kcdctl removes the others' delegation to it,
+    /// but no longer manages it. Say so, with how many of its values still name the manifest's hosts.
+    static func outsiderWarnings(_ manifest: Manifest, _ outsiders: [ObservedComputer]) -> [PlanWarning] {
+        let hosts = Set(manifest.hosts.map { $0.asciiFastLowercased() })
+        return outsiders.sorted { $0.name.lowercased() < $1.name.lowercased() }.map { computer in
+            let naming = computer.allowedToDelegateTo.filter { value in
+                let host = String(SPN(value).host).asciiFastLowercased()
+                return hosts.contains(host) || hosts.contains(String(host.prefix { $0 != "." }))
+            }.count
+            return PlanWarning(subject: computer.name, message:
+                "not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (\(naming) of its \(computer.allowedToDelegateTo.count) values): kcdctl does not manage or remove its delegation; clear it by hand (docs/manifest.md, \"A host leaves the manifest\") or add it back")
+        }
     }
 
     static func diff(_ desired: DesiredState.Host, _ current: ObservedComputer) -> HostChange? {

@@ -15,15 +15,23 @@ public struct Reconciliation {
     public struct Snapshot: Sendable {
         public var computers: [ObservedComputer]
         public var spnMappings: SPNMappings
-        public init(computers: [ObservedComputer], spnMappings: SPNMappings) {
+        /// Computers outside the manifest that still delegate to its hosts (e.g. a host dropped from it).
+        public var outsiders: [ObservedComputer]
+        public init(computers: [ObservedComputer], spnMappings: SPNMappings, outsiders: [ObservedComputer] = []) {
             self.computers = computers
             self.spnMappings = spnMappings
+            self.outsiders = outsiders
         }
     }
 
-    /// Reads every managed host and storage server (in batches) and the forest's SPN mappings.
+    /// Reads every managed host and storage server (in batches), the forest's SPN mappings, and the computers
+    /// outside the manifest that delegate to the first service of a managed host (short name).
     public func read() throws -> Snapshot {
-        Snapshot(computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings())
+        let probes = manifest.clusters.flatMap { cluster in cluster.hosts.map { SPN(service: cluster.services[0], host: $0).value } }
+        let managed = Set(manifest.accountNames.map { $0.lowercased() })
+        let outsiders = try directory.delegators(to: uniqueNames(probes)).filter { !managed.contains($0.lowercased()) }
+        return Snapshot(computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings(),
+                        outsiders: outsiders.isEmpty ? [] : try directory.computers(named: outsiders))
     }
 
     /// Reads and diffs.
@@ -34,7 +42,7 @@ public struct Reconciliation {
 
     public func plan(_ snapshot: Snapshot, targets: [String]? = nil) throws -> Plan {
         try Reconciler.plan(manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
-                            targets: targets.map { Set($0.map { $0.lowercased() }) })
+                            targets: targets.map { Set($0.map { $0.lowercased() }) }, outsiders: snapshot.outsiders)
     }
 
     /// Applies exactly `plan`, which may have been computed long before, or saved and edited since.
