@@ -356,4 +356,14 @@ struct NeverWriteWhatWasNotDeclared {
         #expect(r.stdout.contains("! \(hosts[2]): not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (8 of its 8 values)"), "\(r.stdout)")
         #expect(r.stdout.contains("- msDS-AllowedToDelegateTo: cifs/\(hosts[2])"), "the others' delegation to it goes")
     }
+
+    /// Issue 10: a saved plan stored the manifest's path and apply re-read it, so a plan made in a CI checkout
+    /// failed elsewhere with "cannot read the manifest". The plan carries the manifest.
+    @Test func aSavedPlanAppliesWhereItsManifestIsNot() throws {
+        let hosts = TestDC.names("a", "b")
+        let (manifest, file, _) = try savedPlan(hosts)
+        try FileManager.default.removeItem(atPath: manifest)
+        let r = try kcdctl("apply", file)
+        #expect(r.status == 0 && r.stdout.contains("Converged"), "\(r.stderr)")
+    }
 }

@@ -211,7 +211,7 @@ func samplePlan() throws -> Plan {
         let p = try cluster(64)
         let text = PlanText.render(p, detailed: false)
         #expect(text.components(separatedBy: "\n~ ").count + (text.hasPrefix("~ ") ? 0 : -1) == 64)
-        #expect(text.hasSuffix("Plan: 64 hosts to change (16128 values to add, 0 to remove, 64 userAccountControl changes), 0 unchanged.\n"))
+        #expect(text.hasSuffix("Cluster big: 64 hosts to change, 16128 values to add, 0 to remove.\n\nPlan: 64 hosts to change (16128 values to add, 0 to remove, 64 userAccountControl changes), 0 unchanged.\n"))
         print("text, new 64-host cluster: compact \(text.split(separator: "\n").count) lines / \(text.utf8.count) bytes")
     }
 

@@ -45,7 +45,27 @@ public enum PlanText {
             for warning in plan.warnings { out += "  \(c.yellow)!\(c.reset) \(Printable.escape(warning.subject)): \(Printable.escape(warning.message))\n" }
             out += "\n"
         }
+        if compact { out += clusterSummary(plan) }
         output(out + summaryLine(plan) + "\n")
+    }
+
+    /// Per cluster, in order of appearance: hosts to change and values to add and remove (a host in two
+    /// clusters counts in both).
+    static func clusterSummary(_ plan: Plan) -> String {
+        var order: [String] = []
+        var totals: [String: (hosts: Int, add: Int, remove: Int)] = [:]
+        for change in plan.changes {
+            for cluster in change.clusters {
+                if totals[cluster] == nil { order.append(cluster) }
+                totals[cluster, default: (0, 0, 0)].hosts += 1
+                totals[cluster]!.add += change.add.count
+                totals[cluster]!.remove += change.remove.count
+            }
+        }
+        return order.map { name in
+            let t = totals[name]!
+            return "Cluster \(Printable.escape(name)): \(count(t.hosts, "host")) to change, \(count(t.add, "value")) to add, \(t.remove) to remove.\n"
+        }.joined() + "\n"
     }
 
     /// Changes that are the same (values to add and remove, userAccountControl from and to), in plan order.
