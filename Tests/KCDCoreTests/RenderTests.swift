@@ -220,3 +220,30 @@ func samplePlan() throws -> Plan {
         #expect(PlanText.render(p, detailed: false) == PlanText.render(p, detailed: true))
     }
 }
+
+/// Issue 10: golden review outputs for a new cluster of 4, 20 and 64 hosts, as a reviewer reads them (text as
+/// `kcdctl plan` prints it, compact above 20 hosts; Markdown within its budget). KCDCTL_UPDATE_GOLDEN=1 rewrites
+/// Tests/KCDCoreTests/Golden/ after a deliberate change of format; review the diff.
+@Suite struct GoldenReviewOutputs {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
+
+    @Test(arguments: [4, 20, 64])
+    func reviewOutputsMatchTheirGoldenFiles(hosts count: Int) throws {
+        let names = (1...count).map { String(format: "HV%02d", $0) }
+        let m = manifest(Cluster(name: "hv-prod-a", mode: .anyProtocol, hosts: names))
+        let p = try Reconciler.plan(m, domain: "corp.example.com", observed: names.map { computer($0) }, spnMappings: cifsMapping)
+        let outputs = [
+            ("plan-\(count).txt", PlanText.render(p, detailed: false)),
+            ("plan-\(count).md", PlanMarkdown.render(p, manifest: m, directory: "ldaps://dc01.corp.example.com (DC=corp,DC=example,DC=com)")),
+        ]
+        for (name, output) in outputs {
+            let path = Self.folder + "/" + name
+            if ProcessInfo.processInfo.environment["KCDCTL_UPDATE_GOLDEN"] == "1" {
+                try FileManager.default.createDirectory(atPath: Self.folder, withIntermediateDirectories: true)
+                try output.write(toFile: path, atomically: false, encoding: .utf8)
+            }
+            let golden = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(output == golden, "\(name) differs from its golden file (KCDCTL_UPDATE_GOLDEN=1 rewrites it)")
+        }
+    }
+}
