@@ -40,40 +40,42 @@ public final class ActiveDirectory: Directory {
 
     public func computers(named names: [String]) throws -> [ObservedComputer] {
         var found: [ObservedComputer] = []
-        var start = names.startIndex
-        while start < names.endIndex {
-            let batch = names[start..<min(start + batchSize, names.endIndex)]
-            start = batch.endIndex
-            let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf("sAMAccountName", batch.map { $0 + "$" })))"
-            let before = connection.counters.searchRequests
-            let entries = try connection.search(base: baseDN, scope: .subtree, filter: filter,
-                                                attributes: computerAttributes, pageSize: pageSize)
-            for var entry in entries {
-                entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
-                    try connection.search(base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next]).first?.attributes ?? [:]
-                }
-                if let computer = Self.computer(entry) { found.append(computer) }
+        let before = connection.counters.searchRequests
+        try computers(where: "sAMAccountName", isAnyOf: names.map { $0 + "$" }, attributes: computerAttributes) { entry in
+            var entry = entry
+            entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
+                try connection.search(base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next]).first?.attributes ?? [:]
             }
-            computerSearches += connection.counters.searchRequests - before
+            if let computer = Self.computer(entry) { found.append(computer) }
         }
+        computerSearches += connection.counters.searchRequests - before
         return found
     }
 
     public func delegators(to spns: [String]) throws -> [String] {
         var found: [String] = []
         var seen = Set<String>()
-        var start = spns.startIndex
-        while start < spns.endIndex {
-            let batch = spns[start..<min(start + batchSize, spns.endIndex)]
-            start = batch.endIndex
-            let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf("msDS-AllowedToDelegateTo", Array(batch))))"
-            for entry in try connection.search(base: baseDN, scope: .subtree, filter: filter, attributes: ["sAMAccountName"], pageSize: pageSize) {
-                guard let account = entry["sAMAccountName"].first else { continue }
-                let name = account.hasSuffix("$") ? String(account.dropLast()) : account
-                if seen.insert(name.lowercased()).inserted { found.append(name) }
-            }
+        try computers(where: "msDS-AllowedToDelegateTo", isAnyOf: spns, attributes: ["sAMAccountName"]) { entry in
+            guard let account = entry["sAMAccountName"].first else { return }
+            let name = account.hasSuffix("$") ? String(account.dropLast()) : account
+            if seen.insert(name.lowercased()).inserted { found.append(name) }
         }
         return found
+    }
+
+    /// The computer objects whose `attribute` is any of `values`: one OR-filtered paged search per `batchSize`
+    /// values, never one per value.
+    private func computers(where attribute: String, isAnyOf values: [String], attributes: [String],
+                           _ each: (LDAPEntry) throws -> Void) throws {
+        var start = values.startIndex
+        while start < values.endIndex {
+            let batch = Array(values[start..<min(start + batchSize, values.endIndex)])
+            start += batch.count
+            let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf(attribute, batch)))"
+            for entry in try connection.search(base: baseDN, scope: .subtree, filter: filter, attributes: attributes, pageSize: pageSize) {
+                try each(entry)
+            }
+        }
     }
 
     static func computer(_ entry: LDAPEntry) -> ObservedComputer? {

@@ -26,7 +26,7 @@ public struct WriteInvariant: Sendable {
     /// Throws for the first change that leaves the declared state; nothing of the plan may then be written.
     public func check(_ plan: Plan) throws {
         try checkTargets(plan)
-        for change in plan.changes { try check(change) }
+        for change in plan.changes { try checkValues(change) }
     }
 
     /// The rules on what is written to: each host a host of the manifest, once, at the DN read for it in this
@@ -52,11 +52,11 @@ public struct WriteInvariant: Sendable {
         }
     }
 
-    public func check(_ change: HostChange) throws {
+    /// The rules on what is written, for a change whose target `checkTargets` accepted.
+    private func checkValues(_ change: HostChange) throws {
         func violation(_ operation: String, _ reason: String) -> InvariantViolation {
             InvariantViolation(host: change.host, operation: operation, reason: reason)
         }
-        try checkTargets(Plan(changes: [change], unchanged: [], warnings: []))
         let key = change.host.asciiFastLowercased()
         let host = desired[key]!, read = observed[key]!
         for value in change.add {
