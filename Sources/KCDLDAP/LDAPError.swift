@@ -1,4 +1,5 @@
 import CLDAP
+import KCDCore
 
 /// A failed LDAP operation: the result code with its RFC 4511 name, what kcdctl was doing, on which DN,
 /// and the server's diagnostic message. Never carries a credential.
@@ -70,4 +71,9 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
         -11: "connectError", -12: "notSupported", -13: "controlNotFound", -14: "noResultsReturned",
         -15: "moreResultsToReturn", -16: "clientLoop", -17: "referralLimitExceeded",
     ]
+}
+
+extension LDAPError: DirectoryResultError {
+    public var resultCode: Int32 { code }
+    public var resultName: String { name }
 }

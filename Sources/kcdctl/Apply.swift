@@ -47,7 +47,7 @@ extension Kcdctl {
             guard Self.seconds(maxAge) != nil else { throw ValidationError("--max-age '\(maxAge)' is not a duration like 24h, 90m, 3600s or 2d") }
         }
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             // A saved plan was reviewed: that was the approval (as `terraform apply PLAN`). Only a plan made here
             // and now is confirmed at a prompt.
             guard autoApprove || planFile != nil || Terminal.inputIsTerminal else {
@@ -86,13 +86,13 @@ extension Kcdctl {
             guard !plan.isEmpty else {
                 Terminal.out("Nothing to apply.\n")
                 session.logCounters()
-                return 0
+                return .success
             }
             if !autoApprove && saved == nil {
                 Terminal.out("\nApply these changes to \(plan.changes.count) host\(plan.changes.count == 1 ? "" : "s") in \(session.uri)? Only 'yes' is accepted: ")
                 guard Terminal.readLine() == "yes" else {
                     Terminal.err("kcdctl: apply cancelled; nothing was written.\n")
-                    return 1
+                    return .failure
                 }
             }
             Terminal.out("\n")
@@ -141,11 +141,11 @@ extension Kcdctl {
             guard after.isEmpty else {
                 Terminal.err("kcdctl: error: applied, but AD still differs from the manifest (changed by someone else meanwhile, or the manifest changed since the plan):\n" + PlanText.render(after))
                 Terminal.out(purgeAdvice(report.hostsToPurge))
-                return 1
+                return .failure
             }
             Terminal.out("\nConverged: re-read \(after.unchanged.count) host\(after.unchanged.count == 1 ? "" : "s"); all match the manifest.\n")
             Terminal.out(purgeAdvice(report.hostsToPurge))
-            return 0
+            return .success
         }
 
         /// A saved plan, refused when unreadable, tampered with, too old or from the future.
@@ -179,7 +179,7 @@ extension Kcdctl {
             }
         }
 
-        func failed(_ report: ApplyReport, signal: Int32?) -> Int32 {
+        func failed(_ report: ApplyReport, signal: Int32?) -> ExitStatus {
             if let failure = report.failure {
                 Terminal.error(HostFailure(host: failure.change.host, error: failure.error))
             }
@@ -211,8 +211,8 @@ extension Kcdctl {
                 : "Make a new plan (kcdctl plan --out) and review it: AD changed since this one.")
             Terminal.err(lines.joined(separator: "\n") + "\n")
             if !report.hostsToPurge.isEmpty { Terminal.err(purgeAdvice(report.hostsToPurge)) }
-            if let signal { return 128 + signal }
-            return report.stale.isEmpty ? 1 : 3
+            if let signal, let status = ExitStatus(signal: signal) { return status }
+            return report.stale.isEmpty ? .failure : .stale
         }
 
         func describe(_ change: HostChange) -> String {

@@ -17,7 +17,7 @@ extension Kcdctl {
         @Option(help: "text or json.")
         var format: OutputFormat = .text
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             let session = try Session.open(manifest: manifest.file, directory)
             let ad = session.directory
             let observed = try ad.computers(named: session.manifest.accountNames)

@@ -22,7 +22,7 @@ extension Kcdctl {
         @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write the outcome in the Prometheus text format (atomically), e.g. for node_exporter's textfile collector.", valueName: "PATH"))
         var metricsFile: String?
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             let started = Date()
             let plan: KCDCore.Plan
             do {
@@ -43,7 +43,7 @@ extension Kcdctl {
                 try? writeMetrics(nil, started)
                 throw error
             }
-            return plan.isEmpty ? 0 : 2
+            return plan.isEmpty ? .success : .differs
         }
 
         func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date) throws {

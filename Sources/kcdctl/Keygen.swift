@@ -17,7 +17,7 @@ extension Kcdctl {
         @Option(name: .customLong("out"), help: ArgumentHelp("Where the private key goes; the public key goes to FILE.pub.", valueName: "FILE"))
         var out: String
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             for path in [out, out + ".pub"] {
                 var info = stat()
                 guard lstat(path, &info) != 0 else { throw UsageError("\(path) exists: not overwriting a key") }
@@ -26,7 +26,7 @@ extension Kcdctl {
             try AtomicFile.write(out, Array(key.pem.utf8), mode: 0o600)
             try AtomicFile.write(out + ".pub", Array(key.verifyingKey.pem.utf8), mode: 0o644)
             Terminal.out("Wrote the private key to \(out) and the public key to \(out).pub (\(key.verifyingKey.fingerprint)).\n")
-            return 0
+            return .success
         }
     }
 }

@@ -54,12 +54,12 @@ struct TargetOption: ParsableArguments {
 /// Commands report their own errors: one line on stderr, then exit 1. No stack traces, no `error 1`.
 protocol KcdctlCommand: ParsableCommand {
     /// Returns the exit status.
-    func execute() throws -> Int32
+    func execute() throws -> ExitStatus
 }
 
 extension KcdctlCommand {
     func run() throws {
-        let status: Int32
+        let status: ExitStatus
         do {
             status = try execute()
         } catch let exit as ExitCode {
@@ -68,7 +68,7 @@ extension KcdctlCommand {
             Terminal.error(error)
             throw ExitCode.failure
         }
-        if status != 0 { throw ExitCode(status) }
+        if status != .success { throw ExitCode(status.rawValue) }
     }
 }
 

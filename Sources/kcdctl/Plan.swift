@@ -37,7 +37,7 @@ extension Kcdctl {
             if markdownBudget < 1_000 { throw ValidationError("--markdown-budget must be at least 1000 characters") }
         }
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             let key = try signKey.map(Keys.signingKey)
             let session = try Session.open(manifest: manifest.file, directory)
             try target.check(session.manifest)
@@ -60,7 +60,7 @@ extension Kcdctl {
                 let signed = document.signature.map { " signed by \($0.key)," } ?? ""
                 Terminal.err("Saved the plan to \(out) (sha256 \(document.sha256 ?? ""),\(signed) made from \(session.manifestPath)); apply exactly it with `kcdctl apply \(out)`.\n")
             }
-            return detailedExitcode && !plan.isEmpty ? 2 : 0
+            return detailedExitcode && !plan.isEmpty ? .differs : .success
         }
     }
 }

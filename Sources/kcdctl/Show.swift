@@ -39,7 +39,7 @@ extension Kcdctl {
             if savedPlan == nil && format != .text { throw ValidationError("--format is for a saved plan") }
         }
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             if let savedPlan { return try showPlan(savedPlan) }
             guard let path = file ?? ProcessInfo.processInfo.environment["KCDCTL_MANIFEST"] else {
                 throw UsageError("no manifest: pass -f FILE or set KCDCTL_MANIFEST (show takes the directory settings from it)")
@@ -47,21 +47,21 @@ extension Kcdctl {
             let session = try Session.open(manifest: path, directory)
             let found = try session.directory.computers(named: hosts)
             session.logCounters()
-            var status: Int32 = 0
+            var status = ExitStatus.success
             var sections: [String] = []
             for host in hosts {
                 if let computer = found.first(where: { $0.name.lowercased() == host.lowercased() }) {
                     sections.append(ComputerText.render(computer))
                 } else {
                     Terminal.err("kcdctl: error: \(host): no computer object named \(host)$ under \(session.baseDN)\n")
-                    status = 1
+                    status = .failure
                 }
             }
             Terminal.out(sections.joined(separator: "\n"))
             return status
         }
     
-        func showPlan(_ path: String) throws -> Int32 {
+        func showPlan(_ path: String) throws -> ExitStatus {
             let document: PlanDocument
             do {
                 document = try PlanDocument.decode(try RegularFile.read(path, what: "saved plan", limit: PlanDocument.maximumFileSize))
@@ -72,11 +72,11 @@ extension Kcdctl {
             switch format {
             case .json:
                 Terminal.out(document.encoded())
-                return 0
+                return .success
             case .markdown:
                 let manifest = try ManifestLoader.load(contents: Array(document.manifest.content.utf8), path: document.manifest.path)
                 Terminal.out(PlanMarkdown.render(plan, manifest: manifest, directory: "\(document.directory.uri) (\(document.directory.baseDN))"))
-                return 0
+                return .success
             case .text: break
             }
             let signature = document.signature.map { "signed by \($0.key) (apply --verify-key checks it)" } ?? "not signed"
@@ -91,7 +91,7 @@ extension Kcdctl {
             }
             Terminal.out(out + "\n")
             PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
-            return 0
+            return .success
         }
     }
 }

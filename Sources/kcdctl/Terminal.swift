@@ -6,7 +6,7 @@ enum Terminal {
     static func out(_ text: String) {
         // A reader that went away (`kcdctl plan | head`) ends kcdctl as SIGPIPE would, which kcdctl ignores
         // so that a dropped LDAP connection becomes an error instead.
-        if !write(text, to: STDOUT_FILENO) { exit(128 + SIGPIPE) }
+        if !write(text, to: STDOUT_FILENO) { exit(ExitStatus.outputClosed.rawValue) }
     }
 
     static func err(_ text: String) {

@@ -17,17 +17,17 @@ extension Kcdctl {
         @Flag(name: .customLong("no-files"), help: "Check the manifest only, not the files it names (e.g. in a merge-request pipeline without the secrets).")
         var noFiles = false
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             let m = try ManifestLoader.load(path: manifest.file)
             let problems = noFiles ? [] : Self.fileProblems(m)
             guard problems.isEmpty else {
                 for problem in problems { Terminal.err("\(manifest.file): \(problem)\n") }
-                return 1
+                return .failure
             }
             // How many values the manifest declares does not depend on the DNS suffix.
             let values = DesiredState.expand(m, domain: "").hosts.reduce(0) { $0 + $1.targets.count }
             Terminal.out("\(manifest.file): valid: \(m.clusters.count) cluster\(m.clusters.count == 1 ? "" : "s"), \(m.hosts.count) host\(m.hosts.count == 1 ? "" : "s"), \(values) delegation values declared.\n")
-            return 0
+            return .success
         }
 
         /// What is wrong with the files the manifest names, checked as kcdctl opens them (nothing is read).

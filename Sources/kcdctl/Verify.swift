@@ -41,7 +41,7 @@ extension Kcdctl {
         @Option(help: "text or json.")
         var format: OutputFormat = .text
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             let m = try ManifestLoader.load(path: manifest.file)
             guard let hostName = m.hosts.first(where: { $0.lowercased() == host.lowercased() }) else {
                 throw UsageError("--host \(host): not a host of the manifest")

@@ -10,7 +10,7 @@ extension Kcdctl {
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
 
-        func execute() throws -> Int32 {
+        func execute() throws -> ExitStatus {
             let session = try Session.open(manifest: manifest.file, directory)
             let connection = session.connection
             let authzid = try connection.whoAmI()
@@ -41,7 +41,7 @@ extension Kcdctl {
                 server:     \(session.uri)
 
                 """)
-            return 0
+            return .success
         }
 
         /// The DN of the bound account: from a `dn:` authzid, or looked up by sAMAccountName.

@@ -91,10 +91,10 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
         func finding(_ severity: Finding.Severity) -> Finding {
             Finding(severity, "HV01", "p", why: "w", fix: "f")
         }
-        #expect(Doctor.exitStatus([]) == 0)
-        #expect(Doctor.exitStatus([finding(.info), finding(.info)]) == 0)
-        #expect(Doctor.exitStatus([finding(.info), finding(.warning)]) == 2)
-        #expect(Doctor.exitStatus([finding(.warning), finding(.error), finding(.info)]) == 1)
+        #expect(Doctor.exitStatus([]) == .success)
+        #expect(Doctor.exitStatus([finding(.info), finding(.info)]) == .success)
+        #expect(Doctor.exitStatus([finding(.info), finding(.warning)]) == .differs)
+        #expect(Doctor.exitStatus([finding(.warning), finding(.error), finding(.info)]) == .failure)
     }
 }
 
@@ -105,8 +105,8 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
     }
 
     @Test func anUnknownProbeIsInconclusiveNotAMismatch() {
-        #expect(proof(.refused("no")).exitStatus == 0)
-        #expect(proof(.unknownSPN("not found")).verdict == .inconclusive && proof(.unknownSPN("not found")).exitStatus == 3)
+        #expect(proof(.refused("no")).exitStatus == .success)
+        #expect(proof(.unknownSPN("not found")).verdict == .inconclusive && proof(.unknownSPN("not found")).exitStatus == .stale)
         #expect(proof(.granted).verdict == .doesNotMatch, "an undeclared target granted is a real mismatch")
         #expect(proof(.unknownSPN("x"), declared: .refused("no")).verdict == .doesNotMatch)
         #expect(!proof(.unknownSPN("x")).renderText().contains("does NOT grant"))

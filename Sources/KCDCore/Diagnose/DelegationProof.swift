@@ -88,11 +88,11 @@ public struct DelegationProof: Sendable, Equatable {
     }
 
     /// `kcdctl verify`'s exit status: 0 matches, 2 does not match, 3 inconclusive.
-    public var exitStatus: Int32 {
+    public var exitStatus: ExitStatus {
         switch verdict {
-        case .matches: 0
-        case .doesNotMatch: 2
-        case .inconclusive: 3
+        case .matches: .success
+        case .doesNotMatch: .differs
+        case .inconclusive: .stale
         }
     }
 

@@ -204,9 +204,9 @@ public enum Doctor {
 
     /// `kcdctl doctor`'s exit status: 1 when any finding is an error, 2 for warnings, 0 when there are none
     /// or only information (e.g. "changed 3 min ago" right after an apply).
-    public static func exitStatus(_ findings: [Finding]) -> Int32 {
-        if findings.contains(where: { $0.severity == .error }) { return 1 }
-        return findings.contains(where: { $0.severity == .warning }) ? 2 : 0
+    public static func exitStatus(_ findings: [Finding]) -> ExitStatus {
+        if findings.contains(where: { $0.severity == .error }) { return .failure }
+        return findings.contains(where: { $0.severity == .warning }) ? .differs : .success
     }
 
     public static func renderText(_ findings: [Finding]) -> String {

@@ -98,3 +98,10 @@ public struct OutcomeUnknown: Error, CustomStringConvertible {
     }
     public var description: String { "no answer from the directory (\(cause)): the change may or may not have been applied" }
 }
+
+/// An error the directory answered with a result code, e.g. LDAP's `insufficientAccessRights` (50): the audit
+/// trail records the code and its name.
+public protocol DirectoryResultError: Error {
+    var resultCode: Int32 { get }
+    var resultName: String { get }
+}
