@@ -134,18 +134,7 @@ public final class ActiveDirectory: Directory {
     }
 
     public static func modifications(_ change: HostChange) -> [LDAPModification] {
-        var mods: [LDAPModification] = []
-        if !change.remove.isEmpty {
-            mods.append(.init(.delete, "msDS-AllowedToDelegateTo", change.remove.map(\.value)))
-        }
-        if !change.add.isEmpty {
-            mods.append(.init(.add, "msDS-AllowedToDelegateTo", change.add.map(\.value)))
-        }
-        if let uac = change.userAccountControl {
-            mods.append(.init(.delete, "userAccountControl", [uac.from.ldapValue]))
-            mods.append(.init(.add, "userAccountControl", [uac.to.ldapValue]))
-        }
-        return mods
+        change.operations.map { LDAPModification($0.kind == .add ? .add : .delete, $0.attribute, $0.values) }
     }
 }
 

@@ -301,8 +301,8 @@ struct AuditTrail {
             time: PlanDocument.timestamp(Date()), identity: identity, boundAs: session.bindIdentity,
             directory: session.uri, baseDN: session.baseDN, manifestSHA256: document.manifest.sha256,
             planSHA256: document.sha256 ?? "", host: change.host, dn: change.dn,
-            operations: ActiveDirectory.modifications(change).map {
-                Record.Operation(op: "\($0.operation)", attribute: $0.attribute, values: $0.values)
+            operations: change.operations.map {
+                Record.Operation(op: $0.kind.rawValue, attribute: $0.attribute, values: $0.values)
             },
             result: result, code: code, codeName: codeName, message: message))
     }
