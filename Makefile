@@ -8,7 +8,7 @@ KCDCTL = .build/debug/kcdctl
 EXAMPLE = config/examples/hyperv-lab.yaml
 DC = Tests/dc
 
-.PHONY: all deps build test demo bench fuzz dc-up dc-down clean
+.PHONY: all deps build lint format test demo bench fuzz dc-up dc-down clean
 
 all: build
 
@@ -23,6 +23,14 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+# swift-format (shipped with the toolchain) with the committed .swift-format: `make lint` checks, `make format` rewrites.
+FORMATTED = Sources Tests Fuzz Package.swift
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMATTED)
 
 # The tests' DC and every file the tests and `swift test` make live in one folder under /tmp that is removed
 # afterwards, whatever happened: a test run leaves nothing behind. (A lab DC from `make demo` is stopped first:
