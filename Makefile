@@ -77,3 +77,6 @@ dc-down:
 
 clean:
 	rm -rf .build
+
+# Installing and packaging: make install, make deb, make package-test (packaging/package.mk).
+include packaging/package.mk
