@@ -1,1 +1,92 @@
-# Installing and packaging (issue 12): filled in by the packaging work.
+# Installing and packaging (issue 12), included by the Makefile:
+#   make release        the release binary: static Swift runtime, Debian's libldap/libkrb5/libsasl2, stripped
+#   make install        binary, man page, completions, systemd units, example manifest (PREFIX, DESTDIR)
+#   make deb            kcdctl_VERSION_ARCH.deb in $(RELEASE_SCRATCH), with dpkg-deb, dpkg-shlibdeps, dpkg-gencontrol
+#   make package-test   the .deb installed by apt into a fresh Debian root (debootstrap, cached), proven against
+#                       the test DC; lintian and systemd-analyze verify too
+# None of them use .build (the debug build of `make build` / `make test`), and none leave anything in /tmp.
+
+PKG = packaging
+# The one version: kcdctl --version's (Kcdctl.version); packaging/debian/changelog must have an entry for it.
+VERSION := $(shell sed -n 's/^ *static let version = "\([^"]*\)".*/\1/p' Sources/kcdctl/Kcdctl.swift)
+
+RELEASE_SCRATCH ?= .build-release
+RELEASE_BIN = $(RELEASE_SCRATCH)/release/kcdctl
+# Hardened like Debian's own binaries (lintian's hardening checks): full RELRO, immediate binding.
+RELEASE_FLAGS = -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) \
+  -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+# What make install and make deb install: stripped, man page, completions (made once from the binary).
+STAGE = $(RELEASE_SCRATCH)/stage
+STAGED_BIN = $(STAGE)/kcdctl
+STAGED_MAN = $(STAGE)/kcdctl.1
+# The man page's date: the changelog entry's, so that the same sources make the same page.
+SOURCE_DATE_EPOCH ?= $(shell dpkg-parsechangelog -l $(PKG)/debian/changelog -STimestamp 2>/dev/null || date +%s)
+export SOURCE_DATE_EPOCH
+
+# Where make install puts things. PREFIX=/usr/local by default; make deb installs with PREFIX=/usr.
+# The configuration stays in /etc/kcdctl whatever the prefix (the path the manifest and the units name).
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/kcdctl
+SYSCONFDIR ?= /etc
+# systemd reads /usr/local/lib/systemd/system too; Debian 12's packages ship units in /lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# zsh on Debian: vendor-completions for packages, /usr/local/share/zsh/site-functions for local installs.
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATADIR)/zsh/vendor-completions,$(DATADIR)/zsh/site-functions)
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+# Documentation installed beside the example manifest.
+DOCS = README.md docs/install.md docs/manifest.md docs/operations.md docs/change-review.md docs/security.md \
+  docs/diagnostics.md docs/plan-format.md
+
+# The package-test's Debian root is cached here between runs (a tarball made by debootstrap, ~130 MB).
+PACKAGE_TEST_CACHE ?= /var/cache/kcdctl-package-test
+# Set to a running DC's env file (e.g. /tmp/kcdctl-dc/env) to test against it instead of starting one.
+PACKAGE_TEST_DC_ENV ?=
+
+.PHONY: release stage install uninstall deb package-test
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product kcdctl
+
+# The generate-manual tool of swift-argument-parser (what `swift package plugin generate-manual` runs),
+# built in the same scratch folder and run on the release binary: the plugin would build every product again.
+GENERATE_MANUAL = $(RELEASE_SCRATCH)/release/generate-manual
+
+stage: release
+	@$(PKG)/stage.sh "$(RELEASE_BIN)" "$(STAGE)" "$(SWIFT) build $(RELEASE_FLAGS)" "$(GENERATE_MANUAL)" "$(VERSION)"
+
+install: stage
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	  $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(STAGED_BIN) $(DESTDIR)$(BINDIR)/kcdctl
+	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
+	  $(STAGED_MAN) > $(DESTDIR)$(MANDIR)/man1/kcdctl.1 && chmod 0644 $(DESTDIR)$(MANDIR)/man1/kcdctl.1
+	install -m 0644 $(STAGE)/completion.bash $(DESTDIR)$(BASHCOMPDIR)/kcdctl
+	install -m 0644 $(STAGE)/completion.zsh $(DESTDIR)$(ZSHCOMPDIR)/_kcdctl
+	install -m 0644 $(STAGE)/completion.fish $(DESTDIR)$(FISHCOMPDIR)/kcdctl.fish
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $(PKG)/systemd/kcdctl-drift.service.in \
+	  > $(DESTDIR)$(UNITDIR)/kcdctl-drift.service && chmod 0644 $(DESTDIR)$(UNITDIR)/kcdctl-drift.service
+	install -m 0644 $(PKG)/systemd/kcdctl-drift.timer $(DESTDIR)$(UNITDIR)/kcdctl-drift.timer
+	install -m 0644 config/examples/kcdctl.yaml $(DESTDIR)$(DOCDIR)/examples/kcdctl.yaml
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	@# The configuration directory, if there is none yet (make deb's postinst gives it to the group kcdctl).
+	[ -d $(DESTDIR)$(SYSCONFDIR)/kcdctl ] || install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/kcdctl
+
+# What make install put there, except /etc/kcdctl (it holds the admin's files).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kcdctl $(DESTDIR)$(MANDIR)/man1/kcdctl.1 $(DESTDIR)$(BASHCOMPDIR)/kcdctl \
+	  $(DESTDIR)$(ZSHCOMPDIR)/_kcdctl $(DESTDIR)$(FISHCOMPDIR)/kcdctl.fish \
+	  $(DESTDIR)$(UNITDIR)/kcdctl-drift.service $(DESTDIR)$(UNITDIR)/kcdctl-drift.timer
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+deb: stage
+	@$(PKG)/build-deb.sh "$(VERSION)" "$(RELEASE_SCRATCH)" "$(MAKE)"
+
+# CI: after `make test` (which stops its DC), with a DC of its own started and stopped here.
+package-test: deb
+	@$(PKG)/test/package-test.sh "$(RELEASE_SCRATCH)/kcdctl_$(VERSION)_$$(dpkg --print-architecture).deb" \
+	  "$(PACKAGE_TEST_CACHE)" "$(DC)" "$(PACKAGE_TEST_DC_ENV)"

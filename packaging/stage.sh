@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Prepares what make install and make deb install, from the release binary, in STAGE:
+#   kcdctl            stripped (as dh_strip does), checked to need no Swift toolchain at run time
+#   kcdctl.1          the man page: swift-argument-parser's generate-manual on the binary, plus
+#                     packaging/man/kcdctl.1.extra (ENVIRONMENT, FILES, EXIT STATUS, EXAMPLES, SEE ALSO)
+#   completion.{bash,zsh,fish}   kcdctl --generate-completion-script
+# Usage: stage.sh RELEASE_BIN STAGE "SWIFT BUILD COMMAND" GENERATE_MANUAL VERSION
+set -euo pipefail
+bin=$1 stage=$2 build=$3 generate_manual=$4 version=$5
+here=$(dirname "$0")
+say() { echo "stage: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+mkdir -p "$stage"
+[ -x "$bin" ] || die "no release binary at $bin (make release)"
+
+# One version: the binary's must be the one the Makefile read from the sources.
+got=$("$bin" --version)
+[ "$got" = "$version" ] || die "kcdctl --version says '$got', the sources say '$version'"
+
+if [ ! -e "$stage/kcdctl" ] || [ "$bin" -nt "$stage/kcdctl" ]; then
+  strip --remove-section=.comment --remove-section=.note -o "$stage/kcdctl.new" "$bin"
+  mv "$stage/kcdctl.new" "$stage/kcdctl"
+fi
+# No run-time dependency on the toolchain: no RUNPATH/RPATH, no Swift runtime library among the NEEDED ones.
+dyn=$(readelf -d "$stage/kcdctl")
+if grep -qE '\((RUNPATH|RPATH)\)' <<<"$dyn"; then die "the binary has a RUNPATH: $(grep -E 'RUNPATH|RPATH' <<<"$dyn")"; fi
+if grep -qE 'Shared library: \[lib(swift|Foundation|dispatch|BlocksRuntime|_Foundation)' <<<"$dyn"; then
+  die "the binary needs the Swift runtime: $(grep -E 'Shared library' <<<"$dyn" | tr -s ' ')"
+fi
+
+# The man page. generate-manual is built once in the release scratch folder (it is a small executable of
+# swift-argument-parser, the one its generate-manual plugin runs).
+if [ ! -x "$generate_manual" ]; then
+  say "building swift-argument-parser's generate-manual"
+  $build --product generate-manual >&2 2>/dev/null || $build --target generate-manual >&2
+fi
+[ -x "$generate_manual" ] || die "no generate-manual at $generate_manual"
+man=$(mktemp -d "$stage/man.XXXXXX")
+trap 'rm -rf "$man"' EXIT
+date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d)
+"$generate_manual" "$stage/kcdctl" --output-directory "$man" --date "$date" --section 1 \
+  --authors "kcdctl maintainers"
+[ -s "$man/kcdctl.1" ] || die "generate-manual wrote no kcdctl.1"
+# The hand-written sections go before AUTHORS (the last section), or at the end.
+awk -v extra="$here/man/kcdctl.1.extra" '
+  function insert() { while ((getline line < extra) > 0) if (line !~ /^\.\\"/) print line; done = 1 }
+  /^\.Sh AUTHORS/ && !done { insert() }
+  { print }
+  END { if (!done) insert() }
+' "$man/kcdctl.1" >"$stage/kcdctl.1"
+
+for shell in bash zsh fish; do
+  "$stage/kcdctl" --generate-completion-script "$shell" >"$stage/completion.$shell"
+  [ -s "$stage/completion.$shell" ] || die "no $shell completion"
+done
+say "kcdctl $version: $(du -h "$stage/kcdctl" | cut -f1) stripped; man page and completions in $stage"
