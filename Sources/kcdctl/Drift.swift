@@ -27,7 +27,7 @@ extension Kcdctl {
             let plan: KCDCore.Plan
             do {
                 let session = try Session.open(manifest: manifest.file, directory)
-                try target.check(session.manifest)
+                try session.manifest.checkTargets(target.targets)
                 plan = try session.reconciliation.plan(targets: target.targets)
                 session.logCounters()
                 try writeMetrics(plan, started)
@@ -49,7 +49,7 @@ extension Kcdctl {
         func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date) throws {
             guard let metricsFile else { return }
             let now = Date()
-            try Files.writeAtomically(metricsFile, DriftMetrics.render(.init(
+            try AtomicFile.write(metricsFile, DriftMetrics.render(.init(
                 plan: plan, finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started),
                 manifest: manifest.file)))
         }

@@ -31,7 +31,7 @@ extension Kcdctl {
     }
 }
 
-/// Signing and verification keys as files.
+/// Signing keys as files (verification keys: `PlanVerifyingKey(file:)`).
 enum Keys {
     /// A private key readable by its owner only, as ssh demands of private keys.
     static func signingKey(_ path: String) throws -> PlanSigningKey {
@@ -39,14 +39,6 @@ enum Keys {
         try PrivateFile.check(file)
         do {
             return try PlanSigningKey(pem: String(decoding: try file.read(), as: UTF8.self))
-        } catch let error as PlanSignatureError {
-            throw UsageError("\(path): \(error)")
-        }
-    }
-
-    static func verifyingKey(_ path: String) throws -> PlanVerifyingKey {
-        do {
-            return try PlanVerifyingKey(pem: String(decoding: try RegularFile.read(path, what: "plan verification key", limit: 64 << 10), as: UTF8.self))
         } catch let error as PlanSignatureError {
             throw UsageError("\(path): \(error)")
         }

@@ -40,15 +40,6 @@ struct TargetOption: ParsableArguments {
 
     /// nil when no --target was given.
     var targets: [String]? { hosts.isEmpty ? nil : hosts }
-
-    /// Every --target must be a host of the manifest.
-    func check(_ manifest: Manifest) throws {
-        let known = Set(manifest.hosts.map { $0.lowercased() })
-        let unknown = hosts.filter { !known.contains($0.lowercased()) }
-        guard unknown.isEmpty else {
-            throw UsageError("--target \(unknown.joined(separator: ", ")): not a host of the manifest")
-        }
-    }
 }
 
 /// Commands report their own errors: one line on stderr, then exit 1. No stack traces, no `error 1`.

@@ -40,14 +40,14 @@ extension Kcdctl {
         func execute() throws -> ExitStatus {
             let key = try signKey.map(Keys.signingKey)
             let session = try Session.open(manifest: manifest.file, directory)
-            try target.check(session.manifest)
+            try session.manifest.checkTargets(target.targets)
             let plan = try session.reconciliation.plan(targets: target.targets)
             session.logCounters()
             // Only saved or JSON plans need the document (and its checksum over the whole encoding).
             var document = out != nil || format == .json ? session.document(plan, targets: target.targets) : nil
             if let key { try document?.sign(with: key) }
             if let out, let document {
-                try Files.writeAtomically(out, document.encoded())
+                try AtomicFile.write(out, document.encoded())
             }
             switch format {
             case .json: Terminal.out(document!.encoded())

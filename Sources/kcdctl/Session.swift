@@ -32,30 +32,11 @@ struct Session {
     /// The same for a manifest already loaded (e.g. the one a saved plan embeds), as if read from `path`.
     static func open(_ manifest: Manifest, path: String, _ options: DirectoryOptions) throws -> Session {
         let logger = makeLogger(verbose: options.verbose)
-        let env = ProcessInfo.processInfo.environment
-        var settings = manifest.directory
-
-        guard let uri = options.uri ?? env["KCDCTL_URI"] ?? settings.uri else {
-            throw UsageError("no directory URI: set directory.uri in \(path), --uri or KCDCTL_URI")
-        }
-        guard uri.hasPrefix("ldaps://") || uri.hasPrefix("ldap://") else {
-            throw UsageError("directory URI '\(uri)' must start with ldaps:// or ldap://")
-        }
-        guard let baseDN = options.baseDN ?? env["KCDCTL_BASE_DN"] ?? settings.baseDN else {
-            throw UsageError("no base DN: set directory.baseDN in \(path), --base-dn or KCDCTL_BASE_DN")
-        }
-        guard let domain = settings.domain ?? DirectorySettings.domain(fromBaseDN: baseDN) else {
-            throw UsageError("cannot derive the DNS domain from base DN '\(baseDN)': set directory.domain in \(path)")
-        }
-        if let keytab = options.keytab ?? env["KCDCTL_KEYTAB"] { settings.auth.keytab = keytab }
-        if let principal = options.principal ?? env["KCDCTL_PRINCIPAL"] { settings.auth.principal = principal }
-        if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
-            throw UsageError("--keytab and --principal (KCDCTL_KEYTAB, KCDCTL_PRINCIPAL) need directory.auth.method: gssapi in \(path)")
-        }
-        if settings.auth.method == .gssapi, settings.auth.keytab != nil, settings.auth.principal == nil {
-            throw UsageError("a keytab needs a principal: set directory.auth.principal in \(path), --principal or KCDCTL_PRINCIPAL")
-        }
-        if let problem = settings.transportProblem(uri: uri) { throw UsageError(problem) }
+        let resolved = try ConnectionSettings.resolve(
+            manifest: manifest, path: path,
+            flags: .init(uri: options.uri, baseDN: options.baseDN, keytab: options.keytab, principal: options.principal),
+            environment: ProcessInfo.processInfo.environment)
+        let (uri, baseDN, settings) = (resolved.uri, resolved.baseDN, resolved.directory)
 
         disableCoreDumps()
         // A connection the DC drops must surface as an LDAP error, not kill kcdctl on the next write.
@@ -97,7 +78,7 @@ struct Session {
             identity = credentials.principal
             credentialSource = credentials.source
         }
-        return Session(manifestPath: path, manifest: manifest, uri: uri, baseDN: baseDN, domain: domain,
+        return Session(manifestPath: path, manifest: manifest, uri: uri, baseDN: baseDN, domain: resolved.domain,
                        directory: ActiveDirectory(connection: try connect(), baseDN: baseDN, reopen: connect), logger: logger,
                        bindIdentity: identity, credentialSource: credentialSource)
     }

@@ -47,50 +47,24 @@ extension Kcdctl {
             let session = try Session.open(manifest: path, directory)
             let found = try session.directory.computers(named: hosts)
             session.logCounters()
-            var status = ExitStatus.success
-            var sections: [String] = []
-            for host in hosts {
-                if let computer = found.first(where: { $0.name.lowercased() == host.lowercased() }) {
-                    sections.append(ComputerText.render(computer))
-                } else {
-                    Terminal.err("kcdctl: error: \(host): no computer object named \(host)$ under \(session.baseDN)\n")
-                    status = .failure
-                }
-            }
-            Terminal.out(sections.joined(separator: "\n"))
-            return status
+            let (out, errors) = ShowText.computers(hosts, found: found, baseDN: session.baseDN)
+            errors.forEach(Terminal.err)
+            Terminal.out(out)
+            return errors.isEmpty ? .success : .failure
         }
-    
+
         func showPlan(_ path: String) throws -> ExitStatus {
-            let document: PlanDocument
-            do {
-                document = try PlanDocument.decode(try RegularFile.read(path, what: "saved plan", limit: PlanDocument.maximumFileSize))
-            } catch let error as PlanDocumentError {
-                throw UsageError("\(path): \(error)")
-            }
+            let document = try PlanDocument.load(path)
             let plan = try document.plan
             switch format {
-            case .json:
-                Terminal.out(document.encoded())
-                return .success
+            case .json: Terminal.out(document.encoded())
             case .markdown:
                 let manifest = try ManifestLoader.load(contents: Array(document.manifest.content.utf8), path: document.manifest.path)
                 Terminal.out(PlanMarkdown.render(plan, manifest: manifest, directory: "\(document.directory.uri) (\(document.directory.baseDN))"))
-                return .success
-            case .text: break
+            case .text:
+                Terminal.out(ShowText.savedPlanHeader(document, path: path))
+                PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             }
-            let signature = document.signature.map { "signed by \($0.key) (apply --verify-key checks it)" } ?? "not signed"
-            var out = """
-                Plan \(path): made \(document.createdAt) by kcdctl \(document.kcdctlVersion), sha256 \(document.sha256 ?? ""), \(signature).
-                Directory \(document.directory.uri) (\(document.directory.baseDN))\(document.targets.map { "; limited to \($0.joined(separator: ", "))" } ?? "").
-                Manifest \(document.manifest.path) (sha256 \(document.manifest.sha256)), as the plan holds it:
-
-                """
-            for line in document.manifest.content.split(separator: "\n", omittingEmptySubsequences: false) {
-                out += "  | \(Printable.escape(String(line)))\n"
-            }
-            Terminal.out(out + "\n")
-            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             return .success
         }
     }

@@ -53,9 +53,3 @@ enum Terminal {
     /// A line from stdin, or nil at its end.
     static func readLine() -> String? { Swift.readLine(strippingNewline: true) }
 }
-
-/// A problem with how kcdctl was called or configured, told in one line.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

@@ -164,23 +164,21 @@ struct NeverWriteWhatWasNotDeclared {
         #expect(try kcdctl("plan", "-f", manifest, "--detailed-exitcode").status == 0, "converged: read back equal")
     }
 
-    /// `kcdctl apply` through a proxy, paused after `pauseAfter` hosts; `fault` then acts on the proxy.
+    /// `kcdctl apply` through a proxy, run in-process (`InProcessApply`) and paused after `pauseAfter` hosts;
+    /// `fault` then acts on the proxy, or on the signals apply watches.
     func applyThroughProxy(_ hosts: [String], pauseAfter: Int, timeout: Int, audit: String,
-                           during fault: (Proxy, Running) -> Void) throws -> RunResult {
+                           during fault: (Proxy, InProcessApply.Signals) -> Void) throws -> RunResult {
         let proxy = try Proxy(to: 636)
         let viaProxy = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory.replacingOccurrences(
             of: dc.uri, with: "ldaps://\(LDAPConnection.host(of: dc.uri)):\(proxy.port)"))
-        let pause = temporaryPath("pause")
-        FileManager.default.createFile(atPath: pause, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: pause + ".paused") }
-        let apply = try startKcdctl(["apply", "-f", viaProxy, "--auto-approve", "--timeout", "\(timeout)", "--audit-log", audit],
-                                    environment: ["KCDCTL_TEST_PAUSE_AFTER_HOSTS": "\(pauseAfter)", "KCDCTL_TEST_PAUSE_FILE": pause])
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: pause + ".paused") && Date() < deadline { usleep(20_000) }
-        try #require(FileManager.default.fileExists(atPath: pause + ".paused"), "apply never reached host \(pauseAfter)")
-        fault(proxy, apply)
-        try FileManager.default.removeItem(atPath: pause)
-        return apply.wait()
+        let apply = InProcessApply(dc: dc, manifest: viaProxy, timeout: Double(timeout), audit: audit)
+        var reached = false
+        let (result, _) = apply.run(pauseAfter: pauseAfter) { signals in
+            reached = true
+            fault(proxy, signals)
+        }
+        try #require(reached, "apply never reached host \(pauseAfter): \(result.stderr)")
+        return result
     }
 
     /// Finding 4: the DC applied a modify but its answer was lost; kcdctl said "failed: HOST (nothing written
@@ -228,9 +226,8 @@ struct NeverWriteWhatWasNotDeclared {
         let audit = temporaryPath("audit") + ".jsonl"
         defer { try? FileManager.default.removeItem(atPath: audit) }
         let before = try dc.read(hosts).mapValues(\.usnChanged)
-        let r = try applyThroughProxy(hosts, pauseAfter: 1, timeout: 5, audit: audit) { _, apply in
-            kill(apply.process.processIdentifier, signal)
-            usleep(200_000)
+        let r = try applyThroughProxy(hosts, pauseAfter: 1, timeout: 5, audit: audit) { _, signals in
+            signals.received = signal
         }
         #expect(r.status == 128 + signal, "\(r.stderr)")
         #expect(r.stderr.contains(signal == SIGINT ? "kcdctl: interrupted (SIGINT): stopped after the host in flight" : "kcdctl: terminated (SIGTERM)"), "\(r.stderr)")

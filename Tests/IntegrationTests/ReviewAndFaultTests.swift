@@ -115,25 +115,21 @@ struct ReviewAndFaults {
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
-    /// `kcdctl apply` through a proxy in front of the DC, paused after `hosts` hosts; `fault` then breaks the
-    /// proxy, the apply goes on, and its result comes back with how long it took after the fault.
+    /// `kcdctl apply` through a proxy in front of the DC, run in-process (`InProcessApply`) and paused after
+    /// `hosts` hosts; `fault` then breaks the proxy, the apply goes on, and its result comes back with how long it
+    /// took after the fault.
     func applyWithFault(_ manifestHosts: [String], pauseAfter hosts: Int, timeout: Int, fault: (Proxy) -> Void) throws -> (RunResult, Duration) {
         let proxy = try Proxy(to: 636)
         let host = LDAPConnection.host(of: dc.uri)
         let viaProxy = try dc.manifest(hosts: manifestHosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.uri, with: "ldaps://\(host):\(proxy.port)"))
-        let pause = temporaryPath("pause")
-        FileManager.default.createFile(atPath: pause, contents: nil)
-        let apply = try startKcdctl(["apply", "-f", viaProxy, "--auto-approve", "--timeout", "\(timeout)"],
-                                    environment: ["KCDCTL_TEST_PAUSE_AFTER_HOSTS": "\(hosts)", "KCDCTL_TEST_PAUSE_FILE": pause])
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: pause + ".paused") && Date() < deadline { usleep(20_000) }
-        try #require(FileManager.default.fileExists(atPath: pause + ".paused"), "apply never reached host \(hosts)")
-        fault(proxy)
-        let clock = ContinuousClock()
-        let started = clock.now
-        try FileManager.default.removeItem(atPath: pause)
-        let result = apply.wait()
-        return (result, clock.now - started)
+        var reached = false
+        let (result, elapsed) = InProcessApply(dc: dc, manifest: viaProxy, timeout: Double(timeout), audit: nil)
+            .run(pauseAfter: hosts) { _ in
+                reached = true
+                fault(proxy)
+            }
+        try #require(reached, "apply never reached host \(hosts): \(result.stderr)")
+        return (result, elapsed)
     }
 
     @Test func theDCDyingMidApplyLosesNothingAndARerunConverges() throws {

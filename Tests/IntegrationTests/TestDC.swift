@@ -215,8 +215,8 @@ final class Running {
         env["KCDCTL_DC_DIR"] = TestDC.dcFolder
         if let dc = TestDC.shared { env["KRB5_CONFIG"] = env["KRB5_CONFIG"] ?? dc.krb5Config }
         process.environment = env
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         let stdin = Pipe()

@@ -97,6 +97,10 @@ public enum AtomicFile {
     /// Writes to a new file with an unpredictable name beside `path` (created exclusively, never through a
     /// symlink), flushes it to disk and renames it over `path`. A symlink at `path` is replaced, not followed.
     /// Nothing is left behind on failure.
+    public static func write(_ path: String, _ text: String, mode: mode_t = 0o644) throws {
+        try write(path, Array(text.utf8), mode: mode)
+    }
+
     public static func write(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
         var temporary = ""
         var fd: Int32 = -1
@@ -106,16 +110,7 @@ public enum AtomicFile {
             if fd >= 0 || errno != EEXIST { break }
         }
         guard fd >= 0 else { throw FileError(writing: path, errno: errno) }
-        var failure: Int32?
-        var done = 0
-        bytes.withUnsafeBytes { buffer in
-            while done < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { failure = n == 0 ? EIO : errno; return }
-                done += n
-            }
-        }
+        var failure = writeAll(fd, bytes)
         if failure == nil, fsync(fd) != 0 { failure = errno }
         if close(fd) != 0, failure == nil { failure = errno }
         if failure == nil, rename(temporary, path) != 0 { failure = errno }
@@ -123,6 +118,26 @@ public enum AtomicFile {
             unlink(temporary)
             throw FileError(writing: path, errno: failure)
         }
+    }
+}
+
+/// All of `bytes` to `fd`: write(2) may write less than asked (a file size limit reached, a signal), so it is
+/// called again for the rest, and again after EINTR. Returns nil when everything was written, else the errno
+/// of the failing call (EIO for a call that wrote nothing without an error).
+/// - Parameter write: the system call; tests pass one that writes a few bytes at a time.
+func writeAll(
+    _ fd: Int32, _ bytes: [UInt8],
+    write: (Int32, UnsafeRawPointer, Int) -> Int = { Foundation.write($0, $1, $2) }
+) -> Int32? {
+    bytes.withUnsafeBytes { buffer -> Int32? in
+        var done = 0
+        while done < buffer.count {
+            let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return n == 0 ? EIO : errno }
+            done += n
+        }
+        return nil
     }
 }
 

@@ -89,7 +89,7 @@ public enum Prune: String, CaseIterable, Sendable {
     case none
 }
 
-public struct DirectorySettings: Sendable {
+public struct DirectorySettings: Sendable, Equatable {
     public var uri: String?
     public var baseDN: String?
     public var domain: String?
@@ -114,9 +114,15 @@ public struct DirectorySettings: Sendable {
         }
         return labels.isEmpty ? nil : labels.joined(separator: ".")
     }
+
+    /// Whether `uri` names an LDAP server at all: `ldaps://` or `ldap://`, as written (the manifest's check and
+    /// that of `--uri` and KCDCTL_URI).
+    public static func hasLDAPScheme(_ uri: String) -> Bool {
+        uri.hasPrefix("ldaps://") || uri.hasPrefix("ldap://")
+    }
 }
 
-public struct TLSSettings: Sendable {
+public struct TLSSettings: Sendable, Equatable {
     public var caFile: String?
     public var insecureSkipVerify: Bool
     /// For `ldap://` URIs: upgrade with StartTLS. Unset: yes for simple binds, no for GSSAPI (which seals
@@ -130,7 +136,7 @@ public struct TLSSettings: Sendable {
     }
 }
 
-public struct AuthSettings: Sendable {
+public struct AuthSettings: Sendable, Equatable {
     public enum Method: String, CaseIterable, Sendable {
         /// A password bind, over TLS only.
         case simple
@@ -161,6 +167,10 @@ public struct AuthSettings: Sendable {
         self.principal = principal
         self.minimumSSF = minimumSSF
     }
+
+    /// A GSSAPI keytab without the principal to take from it: libkrb5 would pick the keytab's first entry,
+    /// whichever account that is.
+    public var keytabLacksPrincipal: Bool { method == .gssapi && keytab != nil && principal == nil }
 }
 
 extension DirectorySettings {
@@ -194,8 +204,19 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(line):\(column)" }
 }
 
-/// Names compared as AD compares sAMAccountNames: case-insensitively. First spelling wins.
+/// Names compared as AD compares sAMAccountNames (`ComputerName`). First spelling wins.
 func uniqueNames(_ names: [String]) -> [String] {
-    var seen = Set<String>()
-    return names.filter { seen.insert($0.lowercased()).inserted }
+    var seen = Set<ComputerName>()
+    return names.filter { seen.insert(ComputerName($0)).inserted }
+}
+
+extension Manifest {
+    /// Every `--target` must be a host of the manifest (compared as AD compares names).
+    public func checkTargets(_ targets: [String]?) throws {
+        let known = Set(hosts.map(ComputerName.init))
+        let unknown = (targets ?? []).filter { !known.contains(ComputerName($0)) }
+        guard unknown.isEmpty else {
+            throw UsageError("--target \(unknown.joined(separator: ", ")): not a host of the manifest")
+        }
+    }
 }

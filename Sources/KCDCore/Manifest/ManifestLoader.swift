@@ -154,7 +154,7 @@ private struct Reader {
         let map = try mapping(node, "directory")
         try checkKeys(map, allowed: ["uri", "baseDN", "domain", "tls", "auth"], in: "directory")
         let uri = try string(map, "uri")
-        if let uri, let n = map["uri"], !(uri.hasPrefix("ldap://") || uri.hasPrefix("ldaps://")) {
+        if let uri, let n = map["uri"], !DirectorySettings.hasLDAPScheme(uri) {
             throw error(n, "directory.uri must start with ldaps:// or ldap:// (got '\(uri)')")
         }
         let baseDN = try string(map, "baseDN")
@@ -282,20 +282,20 @@ private struct Reader {
             }
             clusterNames[cluster.name.lowercased()] = cluster
         }
-        var modeOf: [String: Cluster] = [:]
+        var modeOf: [ComputerName: Cluster] = [:]
         for (cluster, node) in zip(clusters, nodes) {
             for host in cluster.hosts {
-                if let other = modeOf[host.lowercased()], other.mode != cluster.mode {
+                if let other = modeOf[ComputerName(host)], other.mode != cluster.mode {
                     let at = hostNode(host, in: node) ?? node
                     throw error(at, "host \(host) is in cluster '\(other.name)' (mode \(other.mode.rawValue), line \(other.location.line)) and in cluster '\(cluster.name)' (mode \(cluster.mode.rawValue)): a host has one delegation mode")
                 }
-                modeOf[host.lowercased()] = modeOf[host.lowercased()] ?? cluster
+                modeOf[ComputerName(host)] = modeOf[ComputerName(host)] ?? cluster
             }
         }
     }
 
     func hostNode(_ host: String, in cluster: Node) -> Node? {
-        cluster.mapping?["hosts"]?.sequence?.first { $0.string?.lowercased() == host.lowercased() }
+        cluster.mapping?["hosts"]?.sequence?.first { $0.string.map(ComputerName.init) == ComputerName(host) }
     }
 
     // MARK: typed access with locations

@@ -26,9 +26,65 @@ extension PlanDocument {
     public func plan(limitedTo targets: [String]?) throws -> Plan {
         var plan = try self.plan
         if let targets {
-            let wanted = Set(targets.map { $0.lowercased() })
-            plan.changes.removeAll { !wanted.contains($0.host.lowercased()) }
+            let wanted = Set(targets.map(ComputerName.init))
+            plan.changes.removeAll { !wanted.contains(ComputerName($0.host)) }
         }
         return plan
+    }
+
+    /// The saved plan at `path`, refused when unreadable or tampered with, and with `maxAge` (seconds) when
+    /// older than that or from the future (`show` shows any plan; `apply` applies only a recent one). Each
+    /// refusal names the file.
+    public static func load(_ path: String, maxAge: Double? = nil, now: Date = Date()) throws -> PlanDocument {
+        do {
+            let document = try decode(try RegularFile.read(path, what: "saved plan", limit: maximumFileSize))
+            if let maxAge { try document.checkAge(now: now, maxAge: maxAge) }
+            return document
+        } catch let error as PlanDocumentError {
+            throw UsageError("\(path): \(error)")
+        }
+    }
+
+    /// `--max-age`: `24h`, `90m`, `3600s`, `2d`, or plain seconds; nil for anything else or a negative age.
+    public static func seconds(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0 {
+            return value * factor
+        }
+        return Double(text).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    /// `--verify-key` and the manifest's `plans.verifyKey`: a saved plan (`saved`, read from `planPath`) must
+    /// carry a signature each key verifies; with the manifest's key set, only saved plans are applied.
+    public static func checkSignatures(
+        _ saved: PlanDocument?, planPath: String?, verifyKey: String?, manifest: Manifest, manifestPath: String
+    ) throws {
+        let keys = [verifyKey, manifest.planVerifyKey].compactMap { $0 }
+        guard !keys.isEmpty else { return }
+        guard let saved else {
+            throw UsageError(verifyKey != nil
+                ? "--verify-key checks a saved plan: run kcdctl apply PLAN.json"
+                : "plans.verifyKey in \(manifestPath): apply takes only signed saved plans (kcdctl plan --out PLAN.json --sign-key KEY, then kcdctl apply PLAN.json); nothing was written")
+        }
+        for path in keys {
+            let key = try PlanVerifyingKey(file: path)
+            do {
+                try saved.verifySignature(with: key)
+            } catch let error as PlanSignatureError {
+                throw UsageError("\(planPath ?? "the plan"): \(error); nothing was written")
+            }
+        }
+    }
+}
+
+extension PlanVerifyingKey {
+    /// The public key in the PEM file at `path`; a file that holds none is named in the error.
+    public init(file path: String) throws {
+        let pem = String(decoding: try RegularFile.read(path, what: "plan verification key", limit: 64 << 10), as: UTF8.self)
+        do {
+            try self.init(pem: pem)
+        } catch let error as PlanSignatureError {
+            throw UsageError("\(path): \(error)")
+        }
     }
 }

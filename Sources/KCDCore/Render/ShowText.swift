@@ -1,0 +1,39 @@
+/// `kcdctl show`: the computers asked for as the directory holds them, and a saved plan as a reviewer reads it.
+public enum ShowText {
+    /// Each computer named in `names` (compared as AD compares names), in the order asked, and an error line
+    /// for each name with no computer object under `baseDN`.
+    public static func computers(_ names: [String], found: [ObservedComputer], baseDN: String)
+        -> (out: String, errors: [String])
+    {
+        let index = found.indexedByName()
+        var sections: [String] = []
+        var errors: [String] = []
+        for name in names {
+            if let computer = index[ComputerName(name)] {
+                sections.append(ComputerText.render(computer))
+            } else {
+                errors.append("kcdctl: error: \(name): no computer object named \(name)$ under \(baseDN)\n")
+            }
+        }
+        return (sections.joined(separator: "\n"), errors)
+    }
+
+    /// What a saved plan is (who made it when, its hash and signature, the directory and targets) and the
+    /// manifest it embeds, each line shown escaped; the plan itself follows as `PlanText`.
+    public static func savedPlanHeader(_ document: PlanDocument, path: String) -> String {
+        let signature = document.signature.map { "signed by \($0.key) (apply --verify-key checks it)" } ?? "not signed"
+        let directory = "\(document.directory.uri) (\(document.directory.baseDN))"
+        let targets = document.targets.map { "; limited to \($0.joined(separator: ", "))" } ?? ""
+        var out = """
+            Plan \(path): made \(document.createdAt) by kcdctl \(document.kcdctlVersion), \
+            sha256 \(document.sha256 ?? ""), \(signature).
+            Directory \(directory)\(targets).
+            Manifest \(document.manifest.path) (sha256 \(document.manifest.sha256)), as the plan holds it:
+
+            """
+        for line in document.manifest.content.split(separator: "\n", omittingEmptySubsequences: false) {
+            out += "  | \(Printable.escape(String(line)))\n"
+        }
+        return out + "\n"
+    }
+}
