@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KCDCore
+import KCDLDAP
 
 extension Kcdctl {
     struct Doctor: KcdctlCommand {
@@ -19,16 +20,14 @@ extension Kcdctl {
 
         func execute() throws -> ExitStatus {
             let session = try Session.open(manifest: manifest.file, directory)
-            let ad = session.directory
-            let observed = try ad.computers(named: session.manifest.accountNames)
-            let mappings = try ad.spnMappings()
-            let spns = KCDCore.Doctor.spnsToLookUp(session.manifest, domain: session.domain, observed: observed, mappings: mappings)
-            let findings = KCDCore.Doctor.diagnose(.init(
-                manifest: session.manifest, domain: session.domain, observed: observed, spnMappings: mappings,
-                spnHolders: try ad.spnHolders(spns), users: try ad.users(named: users), now: Date()))
+            let findings = try KCDCore.Doctor.examine(
+                session.manifest, domain: session.domain, users: users, in: session.directory, now: Date())
             session.logCounters()
-            Terminal.out(format == .json ? KCDCore.Doctor.renderJSON(findings) : KCDCore.Doctor.renderText(findings))
+            Terminal.out(format == .json ? DoctorJSON.render(findings) : DoctorText.render(findings))
             return KCDCore.Doctor.exitStatus(findings)
         }
     }
 }
+
+/// Active Directory answers doctor's extra reads (KCDLDAP's `ActiveDirectory+Doctor.swift`).
+extension ActiveDirectory: DoctorDirectory {}

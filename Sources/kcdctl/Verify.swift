@@ -43,28 +43,14 @@ extension Kcdctl {
 
         func execute() throws -> ExitStatus {
             let m = try ManifestLoader.load(path: manifest.file)
-            guard let hostName = m.hosts.first(where: { $0.lowercased() == host.lowercased() }) else {
-                throw UsageError("--host \(host): not a host of the manifest")
-            }
-            guard let domain = m.directory.domain ?? m.directory.baseDN.flatMap(DirectorySettings.domain(fromBaseDN:)) else {
-                throw UsageError("cannot tell the domain: set directory.domain or directory.baseDN in \(manifest.file)")
-            }
-            let realm = self.realm ?? domain.uppercased()
-            let user = impersonate.contains("@") ? impersonate : "\(impersonate)@\(realm)"
-            let wanted = Set(services.map { $0.lowercased() })
-            let declared = DesiredState.expand(m, domain: domain).hosts.first { $0.name == hostName }!.targets
-                .filter { wanted.isEmpty || wanted.contains($0.serviceClass.lowercased()) }
-            // A probe the KDC knows: a managed host this host does not delegate to, else the DC of the URI.
-            let mine = Set(m.clusters.filter { c in c.hosts.contains { $0.lowercased() == hostName.lowercased() } }.flatMap(\.hosts).map { $0.lowercased() })
-            let outsider = m.hosts.first { !mine.contains($0.lowercased()) }
-            guard let refused = mustRefuse ?? outsider.map({ "cifs/\($0)" }) ?? m.directory.uri.map({ "cifs/" + LDAPConnection.host(of: $0) }) else {
-                throw UsageError("name an SPN the host must not reach with --must-refuse (no directory.uri to take the DC from)")
-            }
-            let credentials = try KerberosCredentials(keytab: keytab, principal: principal ?? "\(hostName)$@\(realm)", forwardable: true)
+            let request = try DelegationProof.Request(
+                manifest: m, manifestPath: manifest.file, host: host, impersonate: impersonate, principal: principal,
+                realm: realm, services: services, mustRefuse: mustRefuse,
+                directoryHost: m.directory.uri.map(LDAPConnection.host(of:)))
+            let credentials = try KerberosCredentials(keytab: keytab, principal: request.principal, forwardable: true)
             let proof = try credentials.proveDelegation(
-                host: hostName, impersonating: user, realm: realm,
-                targets: declared.map { ($0.value, true) } + [(refused, false)])
-            Terminal.out(format == .json ? proof.renderJSON() : proof.renderText())
+                host: request.host, impersonating: request.impersonated, realm: request.realm, targets: request.targets)
+            Terminal.out(format == .json ? ProofJSON.render(proof) : ProofText.render(proof))
             return proof.exitStatus
         }
     }

@@ -14,13 +14,20 @@ final class MemoryDirectory: Directory {
     /// Hosts whose next request is lost before it arrives (nothing applied, no answer).
     var loseRequest: Set<String> = []
     var reconnectFails = false
+    /// Hosts whose next request the directory refuses with this error (e.g. insufficient access rights).
+    var refuse: [String: any Error] = [:]
+    /// How often `computers(named:)` was called: a run that must not read again can be checked.
+    private(set) var computerReads = 0
+    /// The users doctor looks up, by lowercased name.
+    var users: [String: UserFacts] = [:]
 
     init(_ computers: [ObservedComputer]) {
         for c in computers { objects[c.name.lowercased()] = c }
     }
 
     func computers(named names: [String]) throws -> [ObservedComputer] {
-        names.compactMap { objects[$0.lowercased()] }
+        computerReads += 1
+        return names.compactMap { objects[$0.lowercased()] }
     }
 
     func spnMappings() throws -> SPNMappings { mappings }
@@ -35,6 +42,7 @@ final class MemoryDirectory: Directory {
     func apply(_ change: HostChange) throws {
         let key = change.host.lowercased()
         if loseRequest.remove(key) != nil { throw OutcomeUnknown(host: change.host, cause: Lost()) }
+        if let error = refuse.removeValue(forKey: key) { throw error }
         guard var object = objects[key], object.dn == change.dn else { throw ChangedMeanwhile(host: change.host, detail: "no such object") }
         let present = Set(object.allowedToDelegateTo.map(SPN.init))
         guard change.remove.allSatisfy(present.contains), !change.add.contains(where: present.contains) else {
@@ -53,5 +61,22 @@ final class MemoryDirectory: Directory {
 
     func reconnect() throws {
         if reconnectFails { throw Lost() }
+    }
+}
+
+extension MemoryDirectory: DoctorDirectory {
+    func spnHolders(_ spns: [SPN]) throws -> [String: [String]] {
+        let wanted = Set(spns)
+        var holders: [String: [String]] = [:]
+        for computer in objects.values.sorted(by: { $0.name < $1.name }) {
+            for spn in computer.servicePrincipalNames.map(SPN.init) where wanted.contains(spn) {
+                holders[spn.key, default: []].append(computer.name + "$")
+            }
+        }
+        return holders
+    }
+
+    func users(named names: [String]) throws -> [UserFacts] {
+        names.map { users[$0.lowercased()] ?? UserFacts(name: $0, dn: nil) }
     }
 }

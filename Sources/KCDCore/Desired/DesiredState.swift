@@ -32,13 +32,13 @@ public struct DesiredState: Sendable, Equatable {
         _ manifest: Manifest, domain: String, dnsHostName: (String) -> String? = { _ in nil }
     ) -> DesiredState {
         var hosts: [Host] = []
-        var index: [String: Int] = [:]
+        var index: [ComputerName: Int] = [:]
         var merged: [Int: [SPN]] = [:]
         var owners: [SPN: String] = [:]
         var allTargets = Set<SPN>()
 
         for cluster in manifest.clusters {
-            let members = cluster.hosts.map { $0.asciiFastLowercased() }
+            let members = cluster.hosts.map(ComputerName.init)
             func names(of account: String, forms: [NameForm]) -> [String] {
                 let fqdn = forms.contains(.fqdn) ? dnsHostName(account) ?? "\(account).\(domain)" : ""
                 return forms.map { $0 == .short ? account : fqdn }
@@ -56,7 +56,7 @@ public struct DesiredState: Sendable, Equatable {
                 }
             }
             for server in cluster.smbStorage {
-                let member = members.firstIndex(of: server.lowercased()).map { Int32($0) } ?? -1
+                let member = members.firstIndex(of: ComputerName(server)).map { Int32($0) } ?? -1
                 for name in names(of: server, forms: NameForm.allCases) {
                     let spn = SPN(service: "cifs", host: name)
                     entries.append((member, spn))

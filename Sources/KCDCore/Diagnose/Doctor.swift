@@ -34,12 +34,22 @@ public struct UserFacts: Sendable, Equatable {
     /// The group through which the user is in Protected Users, or nil when not a member.
     public var protectedUsersVia: String?
 
-    public init(name: String, dn: String?, userAccountControl: UserAccountControl = [], protectedUsersVia: String? = nil) {
+    public init(
+        name: String, dn: String?, userAccountControl: UserAccountControl = [], protectedUsersVia: String? = nil
+    ) {
         self.name = name
         self.dn = dn
         self.userAccountControl = userAccountControl
         self.protectedUsersVia = protectedUsersVia
     }
+}
+
+/// The reads `kcdctl doctor` needs beyond a `Directory`'s: who registers each SPN, and the users who start
+/// migrations. Active Directory in production; a directory in memory in the tests.
+public protocol DoctorDirectory: Directory {
+    /// For each SPN (its `key`), the accounts that register it.
+    func spnHolders(_ spns: [SPN]) throws -> [String: [String]]
+    func users(named names: [String]) throws -> [UserFacts]
 }
 
 /// Read-only diagnosis of every known cause of 0x8009030E. Pure: the directory's facts come in as values.
@@ -72,121 +82,194 @@ public enum Doctor {
 
     /// The SPNs whose holders the diagnosis needs: every declared target, its sPNMappings form
     /// (`cifs/X` → `HOST/X`), and every SPN the managed hosts register (for duplicates).
-    public static func spnsToLookUp(_ manifest: Manifest, domain: String, observed: [ObservedComputer], mappings: SPNMappings) -> [SPN] {
-        let byName = Dictionary(observed.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
-        let desired = DesiredState.expand(manifest, domain: domain) { byName[$0.lowercased()]?.dnsHostName }
+    public static func spnsToLookUp(
+        _ manifest: Manifest, domain: String, observed: [ObservedComputer], mappings: SPNMappings
+    ) -> [SPN] {
+        let byName = observed.indexedByName()
+        let desired = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
         var spns = Set(desired.hosts.flatMap(\.targets))
         for spn in Array(spns) {
             if let mapped = mappings.mapped(spn) { spns.insert(mapped) }
         }
         for host in manifest.hosts {
-            spns.formUnion((byName[host.lowercased()]?.servicePrincipalNames ?? []).map(SPN.init))
+            spns.formUnion((byName[ComputerName(host)]?.servicePrincipalNames ?? []).map(SPN.init))
         }
         return spns.sorted()
     }
 
+    /// Reads what the diagnosis needs (the manifest's accounts, sPNMappings, who registers each SPN concerned,
+    /// the users) and diagnoses: `kcdctl doctor` end to end, through any directory.
+    public static func examine(
+        _ manifest: Manifest, domain: String, users: [String], in directory: some DoctorDirectory, now: Date
+    ) throws -> [Finding] {
+        let observed = try directory.computers(named: manifest.accountNames)
+        let mappings = try directory.spnMappings()
+        let spns = spnsToLookUp(manifest, domain: domain, observed: observed, mappings: mappings)
+        return diagnose(Facts(
+            manifest: manifest, domain: domain, observed: observed, spnMappings: mappings,
+            spnHolders: try directory.spnHolders(spns), users: try directory.users(named: users), now: now))
+    }
+
+    /// Every cause, most severe first, then by subject. Each cause is one function of the facts; a new cause
+    /// is a new function in `causes` and a line in docs/diagnostics.md.
     public static func diagnose(_ facts: Facts) -> [Finding] {
-        var findings: [Finding] = []
-        let byName = Dictionary(facts.observed.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
-        let migration = "live migration started remotely fails with 0x8009030E"
+        let evidence = Evidence(facts: facts, computers: facts.observed.indexedByName())
+        let causes: [(Evidence) -> [Finding]] = [
+            kerberosOnlyClusters, missingHosts, disabledHosts, unconstrainedHosts, unregisteredTargets,
+            duplicateSPNs, unknownUsers, undelegatableUsers, protectedUsers, drift, recentChanges,
+        ]
+        let findings = causes.flatMap { $0(evidence) }
+        return findings.sorted { ($0.severity, $0.subject.lowercased()) < ($1.severity, $1.subject.lowercased()) }
+    }
 
-        // Clusters in kerberos-only.
-        for cluster in facts.manifest.clusters where cluster.mode == .kerberosOnly {
-            findings.append(Finding(.warning, "cluster \(cluster.name)", "mode kerberos-only (no protocol transition)",
-                why: "Hyper-V remoting runs over WinRM from Windows Server 2016 on and needs \"use any authentication protocol\"; without it \(migration)",
-                fix: "set mode: any-protocol for cluster \(cluster.name) in the manifest, then kcdctl apply"))
+    /// The facts with the observed computers indexed by name, as every cause reads them.
+    struct Evidence {
+        var facts: Facts
+        var computers: [ComputerName: ObservedComputer]
+
+        func computer(_ host: String) -> ObservedComputer? { computers[ComputerName(host)] }
+    }
+
+    static let migration = "live migration started remotely fails with 0x8009030E"
+
+    /// Without protocol transition the WinRM-based migration cannot get a forwardable ticket.
+    static func kerberosOnlyClusters(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.manifest.clusters.filter { $0.mode == .kerberosOnly }.map { cluster in
+            Finding(.warning, "cluster \(cluster.name)", "mode kerberos-only (no protocol transition)",
+                why: "Hyper-V remoting runs over WinRM from Windows Server 2016 on and needs "
+                    + "\"use any authentication protocol\"; without it \(migration)",
+                fix: "set mode: any-protocol for cluster \(cluster.name) in the manifest, then kcdctl apply")
         }
+    }
 
-        // Managed hosts: missing, disabled, unconstrained.
-        for host in facts.manifest.hosts {
-            guard let computer = byName[host.lowercased()] else {
-                findings.append(Finding(.error, host, "no computer object in the directory",
-                    why: "delegation cannot be granted to or by an account AD does not know",
-                    fix: "join \(host) to the domain, or remove it from the manifest"))
-                continue
-            }
-            if computer.userAccountControl.contains(.accountDisable) {
-                findings.append(Finding(.error, host, "the computer account is disabled",
-                    why: "the KDC issues no tickets for a disabled account, so Kerberos to and from \(host) fails",
-                    fix: "enable the account (Enable-ADAccount \(host)$) or remove \(host) from the manifest"))
-            }
-            if computer.userAccountControl.contains(.trustedForDelegation) {
-                findings.append(Finding(.error, host, "unconstrained delegation is set (TRUSTED_FOR_DELEGATION, 0x80000)",
-                    why: "the host receives and can reuse the TGT of every user who connects to it: a security risk, and not what live migration needs",
-                    fix: "kcdctl apply (it clears the bit and sets constrained delegation)"))
-            }
+    static func missingHosts(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.manifest.hosts.filter { evidence.computer($0) == nil }.map { host in
+            Finding(.error, host, "no computer object in the directory",
+                why: "delegation cannot be granted to or by an account AD does not know",
+                fix: "join \(host) to the domain, or remove it from the manifest")
         }
+    }
 
-        // Target SPNs nobody registers, and SPNs registered twice.
-        let desired = DesiredState.expand(facts.manifest, domain: facts.domain) { byName[$0.lowercased()]?.dnsHostName }
-        for spn in Set(desired.hosts.flatMap(\.targets)).sorted() {
-            let holders = facts.spnHolders[spn.key] ?? []
+    static func disabledHosts(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.manifest.hosts.filter {
+            evidence.computer($0)?.userAccountControl.contains(.accountDisable) == true
+        }.map { host in
+            Finding(.error, host, "the computer account is disabled",
+                why: "the KDC issues no tickets for a disabled account, so Kerberos to and from \(host) fails",
+                fix: "enable the account (Enable-ADAccount \(host)$) or remove \(host) from the manifest")
+        }
+    }
+
+    static func unconstrainedHosts(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.manifest.hosts.filter {
+            evidence.computer($0)?.userAccountControl.contains(.trustedForDelegation) == true
+        }.map { host in
+            Finding(.error, host, "unconstrained delegation is set (TRUSTED_FOR_DELEGATION, 0x80000)",
+                why: "the host receives and can reuse the TGT of every user who connects to it: a security risk, "
+                    + "and not what live migration needs",
+                fix: "kcdctl apply (it clears the bit and sets constrained delegation)")
+        }
+    }
+
+    /// A declared target that no account registers, literally or through sPNMappings: the KDC has no key for it.
+    static func unregisteredTargets(_ evidence: Evidence) -> [Finding] {
+        let facts = evidence.facts
+        let desired = DesiredState.expand(facts.manifest, domain: facts.domain) {
+            evidence.computer($0)?.dnsHostName
+        }
+        return Set(desired.hosts.flatMap(\.targets)).sorted().compactMap { spn in
             let mapped = facts.spnMappings.mapped(spn)
             let mappedHolders = mapped.flatMap { facts.spnHolders[$0.key] } ?? []
-            if holders.isEmpty && mappedHolders.isEmpty {
-                let owner = desired.targetOwners[spn]
-                let via = mapped.map { " (nor \($0.value), which sPNMappings map it to)" } ?? ""
-                findings.append(Finding(.error, spn.value, "no account registers this SPN\(via)",
-                    why: "the KDC cannot issue a ticket for it, so delegation to it cannot work",
-                    fix: owner.map { "register it on \($0): setspn -S \"\(spn.value)\" \($0)" + (spn.serviceClass.lowercased().hasPrefix("microsoft virtual") ? " (the Hyper-V Virtual Machine Management service registers it when it starts)" : "") }
-                        ?? "register it on the account that runs the service (setspn -S), or remove it from extraTargets"))
-            }
+            guard (facts.spnHolders[spn.key] ?? []).isEmpty && mappedHolders.isEmpty else { return nil }
+            let via = mapped.map { " (nor \($0.value), which sPNMappings map it to)" } ?? ""
+            let vmms = spn.serviceClass.lowercased().hasPrefix("microsoft virtual")
+                ? " (the Hyper-V Virtual Machine Management service registers it when it starts)" : ""
+            return Finding(.error, spn.value, "no account registers this SPN\(via)",
+                why: "the KDC cannot issue a ticket for it, so delegation to it cannot work",
+                fix: desired.targetOwners[spn].map { "register it on \($0): setspn -S \"\(spn.value)\" \($0)" + vmms }
+                    ?? "register it on the account that runs the service (setspn -S), or remove it from extraTargets")
         }
-        // The same SPN on two accounts, literally or through sPNMappings (cifs/X on one account, HOST/X on another).
-        for key in facts.spnHolders.keys.sorted() {
-            let spn = SPN(key)
-            let mapped = facts.spnMappings.mapped(spn)
-            let accounts = uniqueNames((facts.spnHolders[key] ?? []) + (mapped.flatMap { facts.spnHolders[$0.key] } ?? []))
-            guard accounts.count > 1 else { continue }
-            let via = mapped.map { facts.spnHolders[$0.key] == nil ? "" : " (counting \($0.value), which sPNMappings map it to)" } ?? ""
-            findings.append(Finding(.error, key, "the same SPN is registered on \(accounts.count) accounts: \(accounts.sorted().joined(separator: ", "))\(via)",
-                why: "the KDC cannot tell which account's key to use; Kerberos to this service fails (KRB_AP_ERR_MODIFIED) or reaches the wrong host",
-                fix: "keep it on the right account only: setspn -D \"\(key)\" <the other account>"))
-        }
+    }
 
-        // The users who start migrations.
-        for user in facts.users {
-            guard user.dn != nil else {
-                findings.append(Finding(.error, user.name, "no such user in the directory",
-                    why: "the user cannot be checked (and cannot start a migration)", fix: "check the name (sAMAccountName or user@REALM)"))
-                continue
-            }
-            if user.userAccountControl.contains(.notDelegated) {
-                findings.append(Finding(.error, user.name, "\"Account is sensitive and cannot be delegated\" is set (NOT_DELEGATED, 0x100000)",
-                    why: "the KDC never lets a host act on this user's behalf: S4U2Proxy is refused and \(migration)",
-                    fix: "clear the flag for accounts that must start migrations (Set-ADAccountControl \(user.name.prefix { $0 != "@" }) -AccountNotDelegated $false), or use another account"))
-            }
-            if let via = user.protectedUsersVia {
-                findings.append(Finding(.error, user.name, "member of Protected Users" + (via.isEmpty ? "" : " (through \(via))"),
-                    why: "members of Protected Users are never delegated: \(migration)",
-                    fix: "remove \(user.name)" + (via.isEmpty ? "" : " (or the group \(via))") + " from Protected Users, or start migrations with another account"))
-            }
+    /// The same SPN on two accounts, literally or through sPNMappings (cifs/X on one account, HOST/X on another).
+    static func duplicateSPNs(_ evidence: Evidence) -> [Finding] {
+        let facts = evidence.facts
+        return facts.spnHolders.keys.sorted().compactMap { key in
+            let mapped = facts.spnMappings.mapped(SPN(key))
+            let mappedHolders = mapped.flatMap { facts.spnHolders[$0.key] }
+            let accounts = uniqueNames((facts.spnHolders[key] ?? []) + (mappedHolders ?? []))
+            guard accounts.count > 1 else { return nil }
+            let via = mapped.map {
+                mappedHolders == nil ? "" : " (counting \($0.value), which sPNMappings map it to)"
+            } ?? ""
+            return Finding(.error, key,
+                "the same SPN is registered on \(accounts.count) accounts: "
+                    + "\(accounts.sorted().joined(separator: ", "))\(via)",
+                why: "the KDC cannot tell which account's key to use; Kerberos to this service fails "
+                    + "(KRB_AP_ERR_MODIFIED) or reaches the wrong host",
+                fix: "keep it on the right account only: setspn -D \"\(key)\" <the other account>")
         }
+    }
 
-        // Drift, and hosts changed so recently that tickets may still carry the old delegation.
-        if facts.manifest.hosts.allSatisfy({ byName[$0.lowercased()] != nil }),
-           let plan = try? Reconciler.plan(facts.manifest, domain: facts.domain, observed: facts.observed, spnMappings: facts.spnMappings) {
-            for change in plan.changes {
-                var what: [String] = []
-                if !change.add.isEmpty { what.append("\(change.add.count) delegation value\(change.add.count == 1 ? "" : "s") missing") }
-                if !change.remove.isEmpty { what.append("\(change.remove.count) not in the manifest") }
-                if let uac = change.userAccountControl { what.append("userAccountControl \(uac.from) should be \(uac.to)") }
-                findings.append(Finding(.warning, change.host, "AD differs from the manifest: \(what.joined(separator: ", "))",
-                    why: "a host missing a peer's SPNs cannot live-migrate to that peer",
-                    fix: "kcdctl plan, then kcdctl apply"))
-            }
+    static func unknownUsers(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.users.filter { $0.dn == nil }.map { user in
+            Finding(.error, user.name, "no such user in the directory",
+                why: "the user cannot be checked (and cannot start a migration)",
+                fix: "check the name (sAMAccountName or user@REALM)")
         }
-        for host in facts.manifest.hosts {
-            guard let changed = byName[host.lowercased()]?.whenChanged.flatMap(generalizedTime) else { continue }
-            let age = facts.now.timeIntervalSince(changed)
-            if age >= 0 && age < ticketLifetimeForPurge {
-                let until = changed.addingTimeInterval(ticketLifetimeForPurge)
-                findings.append(Finding(.info, host, "changed \(Int(age / 60)) min ago (\(PlanDocument.timestamp(changed)))",
-                    why: "Kerberos tickets the host obtained before the change still carry the old delegation",
-                    fix: "run klist purge -li 0x3e7 on \(host), or wait until \(PlanDocument.timestamp(until))"))
-            }
+    }
+
+    static func undelegatableUsers(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.users.filter { $0.dn != nil && $0.userAccountControl.contains(.notDelegated) }.map { user in
+            Finding(.error, user.name,
+                "\"Account is sensitive and cannot be delegated\" is set (NOT_DELEGATED, 0x100000)",
+                why: "the KDC never lets a host act on this user's behalf: S4U2Proxy is refused and \(migration)",
+                fix: "clear the flag for accounts that must start migrations (Set-ADAccountControl "
+                    + "\(user.name.prefix { $0 != "@" }) -AccountNotDelegated $false), or use another account")
         }
-        return findings.sorted { ($0.severity, $0.subject.lowercased()) < ($1.severity, $1.subject.lowercased()) }
+    }
+
+    static func protectedUsers(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.users.filter { $0.dn != nil }.compactMap { user in
+            guard let via = user.protectedUsersVia else { return nil }
+            return Finding(.error, user.name, "member of Protected Users" + (via.isEmpty ? "" : " (through \(via))"),
+                why: "members of Protected Users are never delegated: \(migration)",
+                fix: "remove \(user.name)" + (via.isEmpty ? "" : " (or the group \(via))")
+                    + " from Protected Users, or start migrations with another account")
+        }
+    }
+
+    /// What `plan` would change; not guessed while a host is missing (the plan would be refused).
+    static func drift(_ evidence: Evidence) -> [Finding] {
+        let facts = evidence.facts
+        guard facts.manifest.hosts.allSatisfy({ evidence.computer($0) != nil }),
+              let plan = try? Reconciler.plan(facts.manifest, domain: facts.domain, observed: facts.observed,
+                                              spnMappings: facts.spnMappings)
+        else { return [] }
+        return plan.changes.map { change in
+            var what: [String] = []
+            if !change.add.isEmpty {
+                what.append("\(change.add.count) delegation value\(change.add.count == 1 ? "" : "s") missing")
+            }
+            if !change.remove.isEmpty { what.append("\(change.remove.count) not in the manifest") }
+            if let uac = change.userAccountControl { what.append("userAccountControl \(uac.from) should be \(uac.to)") }
+            return Finding(.warning, change.host, "AD differs from the manifest: \(what.joined(separator: ", "))",
+                why: "a host missing a peer's SPNs cannot live-migrate to that peer",
+                fix: "kcdctl plan, then kcdctl apply")
+        }
+    }
+
+    /// A host changed so recently that tickets may still carry the old delegation.
+    static func recentChanges(_ evidence: Evidence) -> [Finding] {
+        evidence.facts.manifest.hosts.compactMap { host in
+            guard let changed = evidence.computer(host)?.whenChanged.flatMap(generalizedTime) else { return nil }
+            let age = evidence.facts.now.timeIntervalSince(changed)
+            guard age >= 0 && age < ticketLifetimeForPurge else { return nil }
+            let until = changed.addingTimeInterval(ticketLifetimeForPurge)
+            return Finding(.info, host, "changed \(Int(age / 60)) min ago (\(PlanDocument.timestamp(changed)))",
+                why: "Kerberos tickets the host obtained before the change still carry the old delegation",
+                fix: "run klist purge -li 0x3e7 on \(host), or wait until \(PlanDocument.timestamp(until))")
+        }
     }
 
     /// `20261125160702.0Z` → a date.
@@ -207,26 +290,5 @@ public enum Doctor {
     public static func exitStatus(_ findings: [Finding]) -> ExitStatus {
         if findings.contains(where: { $0.severity == .error }) { return .failure }
         return findings.contains(where: { $0.severity == .warning }) ? .differs : .success
-    }
-
-    public static func renderText(_ findings: [Finding]) -> String {
-        guard !findings.isEmpty else { return "No findings: nothing known to break live migration.\n" }
-        var out = ""
-        for f in findings {
-            // Subjects and problems quote what the directory holds: shown escaped.
-            out += "\(f.severity.rawValue.uppercased()) \(Printable.escape(f.subject)): \(Printable.escape(f.problem))\n    why: \(f.why)\n    fix: \(Printable.escape(f.fix))\n"
-        }
-        let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
-        out += "\n\(findings.count) finding\(findings.count == 1 ? "" : "s"): \(counts[.error] ?? 0) error(s), \(counts[.warning] ?? 0) warning(s), \(counts[.info] ?? 0) info.\n"
-        return out
-    }
-
-    public static func renderJSON(_ findings: [Finding]) -> String {
-        struct Document: Encodable {
-            var findings: [Finding]
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(Document(findings: findings)), as: UTF8.self) + "\n"
     }
 }

@@ -11,9 +11,21 @@ public struct ComputerName: Hashable, Comparable, Sendable, CustomStringConverti
 
     public init(_ value: some StringProtocol) {
         self.value = String(value)
-        var bytes = Array(value.utf8)
-        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] |= 0x20 }
-        self.key = String(decoding: bytes, as: UTF8.self)
+        // The reconcile indexes every managed host by this key: a name without capitals is its own key, and
+        // one with capitals is folded in one pass without an intermediate array.
+        let utf8 = self.value.utf8
+        guard utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else {
+            self.key = self.value
+            return
+        }
+        self.key = String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var i = 0
+            for byte in utf8 {
+                buffer[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                i += 1
+            }
+            return i
+        }
     }
 
     public static func == (a: ComputerName, b: ComputerName) -> Bool { a.key == b.key }
@@ -27,7 +39,11 @@ extension Sequence where Element == ObservedComputer {
     /// directory returned twice keeps its first object.
     public func indexedByName() -> [ComputerName: ObservedComputer] {
         var index: [ComputerName: ObservedComputer] = [:]
-        for computer in self where index[ComputerName(computer.name)] == nil { index[ComputerName(computer.name)] = computer }
+        index.reserveCapacity(underestimatedCount)
+        for computer in self {
+            let name = ComputerName(computer.name)
+            if index[name] == nil { index[name] = computer }
+        }
         return index
     }
 }

@@ -1,52 +1,50 @@
 /// Diffs the desired state against the observed one. Pure: the same inputs give the same plan.
 public enum Reconciler {
-    /// - Parameter targets: limit the plan to these hosts (lowercased names); nil for all.
+    /// - Parameter targets: limit the plan to these hosts; nil for all.
     /// - Throws: `MissingHostsError` when any managed host has no computer object: no plan is partial.
     /// - Parameter outsiders: computers outside the manifest that delegate to its hosts: each gets a warning,
     ///   since kcdctl no longer manages (nor removes) their own delegation.
     public static func plan(
         _ manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
-        targets: Set<String>? = nil, outsiders: [ObservedComputer] = []
+        targets: Set<ComputerName>? = nil, outsiders: [ObservedComputer] = []
     ) throws -> Plan {
-        var byName: [String: ObservedComputer] = [:]
-        byName.reserveCapacity(observed.count)
-        for computer in observed { byName[computer.name.asciiFastLowercased()] = computer }
-
-        var desired = DesiredState.expand(manifest, domain: domain) { byName[$0.asciiFastLowercased()]?.dnsHostName }
+        let byName = observed.indexedByName()
+        var desired = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
         if let targets {
-            desired.hosts.removeAll { !targets.contains($0.name.lowercased()) }
+            desired.hosts.removeAll { !targets.contains(ComputerName($0.name)) }
             desired.allTargets = Set(desired.hosts.flatMap(\.targets))
         }
 
-        let current = desired.hosts.map { byName[$0.name.asciiFastLowercased()] }
+        let current = desired.hosts.map { byName[ComputerName($0.name)] }
         let missing = zip(desired.hosts, current).filter { $0.1 == nil }.map(\.0)
         guard missing.isEmpty else {
             throw MissingHostsError(hosts: missing.map { .init(name: $0.name, clusters: $0.clusters) })
         }
 
-        var changes: [(key: String, change: HostChange)] = []
-        var unchanged: [(key: String, name: String)] = []
+        var changes: [(name: ComputerName, change: HostChange)] = []
+        var unchanged: [ComputerName] = []
         for (host, current) in zip(desired.hosts, current) {
             if let change = diff(host, current!) {
-                changes.append((host.name.asciiFastLowercased(), change))
+                changes.append((ComputerName(host.name), change))
             } else {
-                unchanged.append((host.name.asciiFastLowercased(), host.name))
+                unchanged.append(ComputerName(host.name))
             }
         }
         return Plan(
-            changes: changes.sorted { $0.key < $1.key }.map(\.change),
-            unchanged: unchanged.sorted { $0.key < $1.key }.map(\.name),
+            changes: changes.sorted { $0.name < $1.name }.map(\.change),
+            unchanged: unchanged.sorted().map(\.value),
             warnings: registrationWarnings(desired, byName, spnMappings) + outsiderWarnings(manifest, outsiders))
     }
 
     /// A host dropped from the manifest keeps its own delegation: kcdctl removes the others' delegation to it,
     /// but no longer manages it. Say so, with how many of its values still name the manifest's hosts.
     static func outsiderWarnings(_ manifest: Manifest, _ outsiders: [ObservedComputer]) -> [PlanWarning] {
-        let hosts = Set(manifest.hosts.map { $0.asciiFastLowercased() })
-        return outsiders.sorted { $0.name.lowercased() < $1.name.lowercased() }.map { computer in
+        let hosts = Set(manifest.hosts.map(ComputerName.init))
+        return outsiders.sorted { ComputerName($0.name) < ComputerName($1.name) }.map { computer in
+            // A value names a host by its short name or by a DNS name whose first label is that name.
             let naming = computer.allowedToDelegateTo.filter { value in
-                let host = String(SPN(value).host).asciiFastLowercased()
-                return hosts.contains(host) || hosts.contains(String(host.prefix { $0 != "." }))
+                let host = SPN(value).host
+                return hosts.contains(ComputerName(host)) || hosts.contains(ComputerName(host.prefix { $0 != "." }))
             }.count
             return PlanWarning(subject: computer.name, message:
                 "not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (\(naming) of its \(computer.allowedToDelegateTo.count) values): kcdctl does not manage or remove its delegation; clear it by hand (docs/manifest.md, \"A host leaves the manifest\") or add it back")
@@ -86,13 +84,13 @@ public enum Reconciler {
 
     /// A target SPN that its account does not register can never be delegated to.
     static func registrationWarnings(
-        _ desired: DesiredState, _ byName: [String: ObservedComputer], _ mappings: SPNMappings
+        _ desired: DesiredState, _ byName: [ComputerName: ObservedComputer], _ mappings: SPNMappings
     ) -> [PlanWarning] {
         // Each account's targets are checked against its own few SPNs: no hashing of long strings.
-        var byOwner: [String: (owner: String, targets: [SPN])] = [:]
+        var byOwner: [ComputerName: (owner: String, targets: [SPN])] = [:]
         for spn in desired.allTargets {
             guard let owner = desired.targetOwners[spn] else { continue }
-            byOwner[owner.asciiFastLowercased(), default: (owner, [])].targets.append(spn)
+            byOwner[ComputerName(owner), default: (owner, [])].targets.append(spn)
         }
         var warnings: [(key: String, warning: PlanWarning)] = []
         for (account, entry) in byOwner {

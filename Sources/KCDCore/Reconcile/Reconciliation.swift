@@ -28,8 +28,8 @@ public struct Reconciliation {
     /// outside the manifest that delegate to the first service of a managed host (short name).
     public func read() throws -> Snapshot {
         let probes = manifest.clusters.flatMap { cluster in cluster.hosts.map { SPN(service: cluster.services[0], host: $0).value } }
-        let managed = Set(manifest.accountNames.map { $0.lowercased() })
-        let outsiders = try directory.delegators(to: uniqueNames(probes)).filter { !managed.contains($0.lowercased()) }
+        let managed = Set(manifest.accountNames.map(ComputerName.init))
+        let outsiders = try directory.delegators(to: uniqueNames(probes)).filter { !managed.contains(ComputerName($0)) }
         return Snapshot(computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings(),
                         outsiders: outsiders.isEmpty ? [] : try directory.computers(named: outsiders))
     }
@@ -42,7 +42,7 @@ public struct Reconciliation {
 
     public func plan(_ snapshot: Snapshot, targets: [String]? = nil) throws -> Plan {
         try Reconciler.plan(manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
-                            targets: targets.map { Set($0.map { $0.lowercased() }) }, outsiders: snapshot.outsiders)
+                            targets: targets.map { Set($0.map(ComputerName.init)) }, outsiders: snapshot.outsiders)
     }
 
     /// Applies exactly `plan`, which may have been computed long before, or saved and edited since.
@@ -78,58 +78,79 @@ public struct Reconciliation {
             }
         }
         try refuse { try invariant.checkTargets(plan) }
-        var plan = plan
+        var changes = plan.changes
         if readInThisRun == nil {
-            var byName: [String: ObservedComputer] = [:]
-            for computer in computers { byName[computer.name.lowercased()] = computer }
-            var done = Set<String>()
-            for change in plan.changes {
-                let now = byName[change.host.lowercased()]
-                // A host that holds exactly what the plan would make of it was applied before (a staged rollout
-                // with --target, or a run that stopped): done, not stale.
-                if let now, change.staleness(now: now) != nil, change.isExactResult(now) {
-                    done.insert(change.host)
-                    report.alreadyApplied.append(change)
-                    try? record(.alreadyApplied(change))
-                    continue
-                }
-                let difference = now.map { change.staleness(now: $0) } ?? "the computer object no longer exists"
-                if let difference {
-                    report.stale.append(.init(change: change, difference: difference))
-                    try? record(.stale(change, difference))
-                }
+            changes = setAsideApplied(changes, now: computers.indexedByName(), into: &report, record: record)
+            guard report.stale.isEmpty else { return report }
+        }
+        var remaining = plan
+        remaining.changes = changes
+        try refuse { try invariant.check(remaining) }
+        send(changes, into: &report, shouldStop: shouldStop, record: record)
+        return report
+    }
+
+    /// The staleness pass of a plan computed earlier, against `now`, the read made in this run: a host that
+    /// holds exactly what the plan would make of it was applied before (a staged rollout with --target, or a
+    /// run that stopped) and is set aside as done; a host that differs otherwise from what the plan saw, or
+    /// is gone, is stale, and then nothing is sent: the hosts neither done nor stale are not attempted.
+    /// - Returns: the changes still to send.
+    func setAsideApplied(
+        _ changes: [HostChange], now: [ComputerName: ObservedComputer], into report: inout ApplyReport,
+        record: (ApplyEvent) throws -> Void
+    ) -> [HostChange] {
+        var remaining: [HostChange] = []
+        for change in changes {
+            let current = now[ComputerName(change.host)]
+            if let current, change.staleness(now: current) != nil, change.isExactResult(current) {
+                report.alreadyApplied.append(change)
+                try? record(.alreadyApplied(change))
+                continue
             }
-            plan.changes.removeAll { done.contains($0.host) }
-            guard report.stale.isEmpty else {
-                report.notAttempted = plan.changes.filter { change in !report.stale.contains { $0.change.host == change.host } }
-                return report
+            remaining.append(change)
+            let difference = current.map { change.staleness(now: $0) } ?? "the computer object no longer exists"
+            if let difference {
+                report.stale.append(.init(change: change, difference: difference))
+                try? record(.stale(change, difference))
             }
         }
-        try refuse { try invariant.check(plan) }
-        for (i, change) in plan.changes.enumerated() {
-            let rest = Array(plan.changes[(i + 1)...])
+        if !report.stale.isEmpty {
+            let stale = Set(report.stale.map { ComputerName($0.change.host) })
+            report.notAttempted = remaining.filter { !stale.contains(ComputerName($0.host)) }
+        }
+        return remaining
+    }
+
+    /// Sends each host's request in order, recording the intent before it and the outcome after it; stops at
+    /// the first host that does not end applied, when the audit trail fails, or when `shouldStop` says so.
+    func send(
+        _ changes: [HostChange], into report: inout ApplyReport, shouldStop: () -> Bool,
+        record: (ApplyEvent) throws -> Void
+    ) {
+        for (i, change) in changes.enumerated() {
+            let rest = Array(changes[(i + 1)...])
             if shouldStop() {
                 report.interrupted = true
                 report.notAttempted = [change] + rest
-                break
+                return
             }
             do {
                 try record(.intent(change))
             } catch {
                 report.auditFailure = error
                 report.notAttempted = [change] + rest
-                break
+                return
             }
             let outcome: ApplyEvent
             do {
                 try directory.apply(change)
                 report.applied.append(change)
-                outcome = .applied(change, done: i + 1, of: plan.changes.count, confirmedByReread: false)
+                outcome = .applied(change, done: i + 1, of: changes.count, confirmedByReread: false)
             } catch let error as ChangedMeanwhile {
                 report.stale.append(.init(change: change, difference: error.description))
                 outcome = .stale(change, error.description)
             } catch let error as OutcomeUnknown {
-                outcome = readBack(change, after: error, done: i + 1, of: plan.changes.count, into: &report)
+                outcome = readBack(change, after: error, done: i + 1, of: changes.count, into: &report)
             } catch {
                 report.failure = .init(change: change, error: error)
                 outcome = .failed(change, error)
@@ -141,10 +162,9 @@ public struct Reconciliation {
             }
             if !report.isComplete {
                 report.notAttempted = rest
-                break
+                return
             }
         }
-        return report
     }
 
     /// After a lost answer: a new connection, the object read again, and the outcome it shows. The change
@@ -154,7 +174,8 @@ public struct Reconciliation {
         let now: ObservedComputer?
         do {
             try directory.reconnect()
-            now = try directory.computers(named: [change.host]).first { $0.name.lowercased() == change.host.lowercased() }
+            let name = ComputerName(change.host)
+            now = try directory.computers(named: [change.host]).first { ComputerName($0.name) == name }
         } catch {
             let unknown = ApplyReport.Unknown(change: change, cause: lost.cause, detail: "\(lost.cause); reading it back failed: \(error)")
             report.unknown.append(unknown)

@@ -9,16 +9,15 @@
 /// - userAccountControl changes from what was read in this run, and only by the two delegation bits:
 ///   TRUSTED_TO_AUTH_FOR_DELEGATION toward the host's mode, TRUSTED_FOR_DELEGATION (unconstrained) cleared.
 public struct WriteInvariant: Sendable {
-    private let desired: [String: DesiredState.Host]
-    private let observed: [String: ObservedComputer]
+    private let desired: [ComputerName: DesiredState.Host]
+    private let observed: [ComputerName: ObservedComputer]
 
     /// - Parameter observed: the computer objects of the manifest's accounts as read in this run.
     public init(manifest: Manifest, domain: String, observed: [ObservedComputer]) {
-        var byName: [String: ObservedComputer] = [:]
-        for computer in observed { byName[computer.name.asciiFastLowercased()] = computer }
-        let state = DesiredState.expand(manifest, domain: domain) { byName[$0.asciiFastLowercased()]?.dnsHostName }
-        var desired: [String: DesiredState.Host] = [:]
-        for host in state.hosts { desired[host.name.asciiFastLowercased()] = host }
+        let byName = observed.indexedByName()
+        let state = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
+        var desired: [ComputerName: DesiredState.Host] = [:]
+        for host in state.hosts { desired[ComputerName(host.name)] = host }
         self.desired = desired
         self.observed = byName
     }
@@ -33,9 +32,9 @@ public struct WriteInvariant: Sendable {
     /// run. Checked before anything else about a saved plan, so that a host or DN slipped into it is named
     /// as such, not as a host that changed.
     public func checkTargets(_ plan: Plan) throws {
-        var seen = Set<String>()
+        var seen = Set<ComputerName>()
         for change in plan.changes {
-            let key = change.host.asciiFastLowercased()
+            let key = ComputerName(change.host)
             guard desired[key] != nil else {
                 throw InvariantViolation(host: change.host, operation: "write", reason: "\(Printable.quoted(change.host)) is not a host of the manifest")
             }
@@ -57,7 +56,7 @@ public struct WriteInvariant: Sendable {
         func violation(_ operation: String, _ reason: String) -> InvariantViolation {
             InvariantViolation(host: change.host, operation: operation, reason: reason)
         }
-        let key = change.host.asciiFastLowercased()
+        let key = ComputerName(change.host)
         let host = desired[key]!, read = observed[key]!
         for value in change.add {
             guard host.targets.declared(value)?.value == value.value else {

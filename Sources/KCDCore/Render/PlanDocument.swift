@@ -252,10 +252,9 @@ public struct PlanDocument: Codable, Equatable, Sendable {
     }
 
     static func encode(_ document: PlanDocument) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Plain strings, numbers and arrays: encoding cannot fail.
-        return Array(try! encoder.encode(document))
+        // swift-format-ignore: NeverUseForceTry
+        try! JSONOutput.encode(document)
     }
 
     static func int(_ uac: UserAccountControl) -> Int { Int(Int32(bitPattern: uac.rawValue)) }
