@@ -36,51 +36,53 @@ struct Session {
             manifest: manifest, path: path,
             flags: .init(uri: options.uri, baseDN: options.baseDN, keytab: options.keytab, principal: options.principal),
             environment: ProcessInfo.processInfo.environment)
-        let (uri, baseDN, settings) = (resolved.uri, resolved.baseDN, resolved.directory)
-
         disableCoreDumps()
         // A connection the DC drops must surface as an LDAP error, not kill kcdctl on the next write.
         signal(SIGPIPE, SIG_IGN)
         // A file size limit reached while appending the audit trail must be an error (EFBIG) that stops apply.
         signal(SIGXFSZ, SIG_IGN)
+        let binding = try bind(resolved, manifestPath: path, timeout: options.timeout, logger: logger)
+        return Session(
+            manifestPath: path, manifest: manifest, uri: resolved.uri, baseDN: resolved.baseDN, domain: resolved.domain,
+            directory: ActiveDirectory(connection: try binding.connect(), baseDN: resolved.baseDN, reopen: binding.connect),
+            logger: logger, bindIdentity: binding.identity, credentialSource: binding.credentialSource)
+    }
+
+    /// How to connect and bind, kept for a reconnect after a lost answer (the secret stays in the closure,
+    /// zeroed when the session ends), and as whom.
+    static func bind(_ resolved: ConnectionSettings, manifestPath path: String, timeout: Double, logger: Logger) throws
+        -> (connect: () throws -> LDAPConnection, identity: String, credentialSource: String?)
+    {
+        let (uri, settings, auth) = (resolved.uri, resolved.directory, resolved.directory.auth)
         let tls = LDAPConnection.TLS(caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
                                      startTLS: settings.usesStartTLS)
-        let auth = settings.auth
-        // How to connect and bind, kept for a reconnect after a lost answer (the secret stays in the closure,
-        // zeroed when the session ends).
-        let connect: () throws -> LDAPConnection
-        let identity: String
-        var credentialSource: String?
         switch auth.method {
         case .simple:
             let bindDN = auth.bindDN ?? ""
             let password = try bindPassword(auth, manifestPath: path)
             if settings.tls.insecureSkipVerify { warnInsecure(path) }
-            connect = {
-                let connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
+            let connect = {
+                let connection = try LDAPConnection(uri: uri, tls: tls, timeout: timeout, logger: logger)
                 try connection.bindSimple(dn: bindDN, password: password)
                 return connection
             }
-            identity = bindDN
+            return (connect, bindDN, nil)
         case .gssapi:
             let credentials = if let keytab = auth.keytab, let principal = auth.principal {
                 try KerberosCredentials(keytab: keytab, principal: principal)
             } else {
                 try KerberosCredentials(defaultCacheExpecting: auth.principal)
             }
-            connect = {
-                let connection = try LDAPConnection(uri: uri, tls: tls, timeout: options.timeout, logger: logger)
+            let connect = {
+                let connection = try LDAPConnection(uri: uri, tls: tls, timeout: timeout, logger: logger)
                 try withExtendedLifetime(credentials) {
-                    try connection.bindGSSAPI(credentials: auth.keytab == nil ? nil : credentials, minimumSSF: auth.minimumSSF)
+                    try connection.bindGSSAPI(credentials: auth.keytab == nil ? nil : credentials,
+                                              minimumSSF: auth.minimumSSF)
                 }
                 return connection
             }
-            identity = credentials.principal
-            credentialSource = credentials.source
+            return (connect, credentials.principal, credentials.source)
         }
-        return Session(manifestPath: path, manifest: manifest, uri: uri, baseDN: baseDN, domain: resolved.domain,
-                       directory: ActiveDirectory(connection: try connect(), baseDN: baseDN, reopen: connect), logger: logger,
-                       bindIdentity: identity, credentialSource: credentialSource)
     }
 
     static func bindPassword(_ auth: AuthSettings, manifestPath: String) throws -> Secret {

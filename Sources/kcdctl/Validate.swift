@@ -32,18 +32,10 @@ extension Kcdctl {
 
         /// What is wrong with the files the manifest names, checked as kcdctl opens them (nothing is read).
         static func fileProblems(_ m: Manifest) -> [String] {
-            let auth = m.directory.auth
-            let files: [(key: String, path: String?, secret: Bool)] = [
-                ("directory.tls.caFile", m.directory.tls.caFile, false),
-                ("directory.auth.passwordFile", auth.passwordFile, true),
-                ("directory.auth.keytab", auth.keytab, true),
-                ("plans.verifyKey", m.planVerifyKey, false),
-            ]
-            return files.compactMap { key, path, secret in
-                guard let path else { return nil }
+            m.namedFiles.compactMap { file in
                 do {
-                    let file = try OpenRegularFile(path, what: key, limit: 1 << 20)
-                    if secret { try PrivateFile.check(file) }
+                    let opened = try OpenRegularFile(file.path, what: file.key, limit: 1 << 20)
+                    if file.secret { try PrivateFile.check(opened) }
                     return nil
                 } catch {
                     return "\(error)"

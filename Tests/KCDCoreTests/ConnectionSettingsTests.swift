@@ -80,3 +80,15 @@ import Testing
             == "--target NOTAHOST, HV0\u{212A}: not a host of the manifest")
     }
 }
+
+@Suite struct NamedFiles {
+    @Test func theFilesAManifestNamesAreThoseSetWithWhetherTheyAreSecret() throws {
+        #expect(try parse(validManifest).namedFiles == [
+            .init(key: "directory.auth.passwordFile", path: "/etc/kcdctl/bind.pw", secret: true),
+        ])
+        let m = try ManifestLoader.parse(gssapiManifest.replacingOccurrences(of: "  auth:", with: "  tls: { caFile: ca.pem }\n  auth:")
+            + "\nplans: { verifyKey: ci.pub }\n", file: "/etc/kcdctl/m.yaml", relativeTo: "/etc/kcdctl")
+        #expect(m.namedFiles.map(\.key) == ["directory.tls.caFile", "directory.auth.keytab", "plans.verifyKey"])
+        #expect(m.namedFiles.map(\.secret) == [false, true, false] && m.namedFiles[0].path == "/etc/kcdctl/ca.pem")
+    }
+}

@@ -211,6 +211,26 @@ func uniqueNames(_ names: [String]) -> [String] {
 }
 
 extension Manifest {
+    /// A file the manifest names, by its key; `secret` files must be readable by their owner only.
+    public struct NamedFile: Sendable, Equatable {
+        public var key: String
+        public var path: String
+        public var secret: Bool
+    }
+
+    /// The files kcdctl opens for this manifest (what `validate` checks): CA file, password file, keytab and
+    /// plans.verifyKey, those set.
+    public var namedFiles: [NamedFile] {
+        let auth = directory.auth
+        let files: [(String, String?, Bool)] = [
+            ("directory.tls.caFile", directory.tls.caFile, false),
+            ("directory.auth.passwordFile", auth.passwordFile, true),
+            ("directory.auth.keytab", auth.keytab, true),
+            ("plans.verifyKey", planVerifyKey, false),
+        ]
+        return files.compactMap { key, path, secret in path.map { NamedFile(key: key, path: $0, secret: secret) } }
+    }
+
     /// Every `--target` must be a host of the manifest (compared as AD compares names).
     public func checkTargets(_ targets: [String]?) throws {
         let known = Set(hosts.map(ComputerName.init))
