@@ -12,7 +12,8 @@ public enum PlanMarkdown {
         var sections: [String] = []
         for cluster in manifest.clusters {
             let changes = plan.changes.filter { $0.clusters.contains(cluster.name) }
-            let unchanged = plan.unchanged.filter { host in cluster.hosts.contains { $0.lowercased() == host.lowercased() } }
+            let members = Set(cluster.hosts.map(ComputerName.init))
+            let unchanged = plan.unchanged.filter { members.contains(ComputerName($0)) }
             guard !changes.isEmpty else { continue }
             var table = "\n#### Cluster \(code(cluster.name)) (\(cluster.mode.rawValue))\n\n"
             table += "| Host | Add | Remove | userAccountControl |\n|---|---|---|---|\n"
