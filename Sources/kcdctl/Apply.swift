@@ -50,10 +50,12 @@ extension Kcdctl {
         }
 
         func execute() throws -> ExitStatus {
-            let request = ApplyRequest(planFile: planFile, manifestFile: file, targets: target.targets,
-                                       maxAge: PlanDocument.seconds(maxAge)!, verifyKey: verifyKey, autoApprove: autoApprove)
+            let request = ApplyRequest(
+                planFile: planFile, manifestFile: file, targets: target.targets, maxAge: PlanDocument.seconds(maxAge)!,
+                verifyKey: verifyKey, autoApprove: autoApprove)
             guard !request.needsConfirmation || Terminal.inputIsTerminal else {
-                throw UsageError("no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` and apply that, or run apply with --auto-approve")
+                throw UsageError("no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` "
+                    + "and apply that, or run apply with --auto-approve")
             }
             let workflow = try ApplyWorkflow(request, now: Date())
             let session = try Session.open(workflow.manifest, path: workflow.manifestPath, directory)
@@ -78,13 +80,15 @@ extension Kcdctl {
                 log: AuditLog(path: $0),
                 context: .init(workflow.saved ?? session.document(proposal.plan, targets: target.targets),
                                uri: session.uri, baseDN: session.baseDN,
-                               identity: try session.connection.whoAmI() ?? session.bindIdentity, boundAs: session.bindIdentity))
+                               identity: try session.connection.whoAmI() ?? session.bindIdentity,
+                               boundAs: session.bindIdentity))
             }
             let progress = proposal.plan.changes.count > 20 && Terminal.errorIsTerminal
             // From here on SIGINT and SIGTERM let the host in flight finish (bounded by --timeout), then stop.
             let signals = StopSignals()
             let outcome = try workflow.apply(
-                proposal, session.reconciliation, audit: audit, stopSignal: { signals.received }, writesDone: signals.restore
+                proposal, session.reconciliation, audit: audit, stopSignal: { signals.received },
+                writesDone: signals.restore
             ) { event in
                 guard let line = ApplyText.line(for: event) else { return }
                 // On a terminal the progress line gives way to the host's line (carriage return, erase line),

@@ -34,7 +34,8 @@ struct Session {
         let logger = makeLogger(verbose: options.verbose)
         let resolved = try ConnectionSettings.resolve(
             manifest: manifest, path: path,
-            flags: .init(uri: options.uri, baseDN: options.baseDN, keytab: options.keytab, principal: options.principal),
+            flags: .init(uri: options.uri, baseDN: options.baseDN, keytab: options.keytab,
+                         principal: options.principal),
             environment: ProcessInfo.processInfo.environment)
         disableCoreDumps()
         // A connection the DC drops must surface as an LDAP error, not kill kcdctl on the next write.
@@ -44,7 +45,8 @@ struct Session {
         let binding = try bind(resolved, manifestPath: path, timeout: options.timeout, logger: logger)
         return Session(
             manifestPath: path, manifest: manifest, uri: resolved.uri, baseDN: resolved.baseDN, domain: resolved.domain,
-            directory: ActiveDirectory(connection: try binding.connect(), baseDN: resolved.baseDN, reopen: binding.connect),
+            directory: ActiveDirectory(connection: try binding.connect(), baseDN: resolved.baseDN,
+                                       reopen: binding.connect),
             logger: logger, bindIdentity: binding.identity, credentialSource: binding.credentialSource)
     }
 

@@ -36,15 +36,18 @@ struct InProcessApply {
                 now: Date())
             let settings = try ConnectionSettings.resolve(manifest: workflow.manifest, path: manifest, flags: .init(),
                                                           environment: [:])
-            let tls = LDAPConnection.TLS(caFile: settings.directory.tls.caFile, startTLS: settings.directory.usesStartTLS)
+            let tls = LDAPConnection.TLS(caFile: settings.directory.tls.caFile,
+                                         startTLS: settings.directory.usesStartTLS)
             let password = try Secret(contentsOfFile: dc.passwordFile)
             let connect = { [timeout, dc] () throws -> LDAPConnection in
-                let connection = try LDAPConnection(uri: settings.uri, tls: tls, timeout: timeout, logger: Logger(label: "test"))
+                let connection = try LDAPConnection(uri: settings.uri, tls: tls, timeout: timeout,
+                                                    logger: Logger(label: "test"))
                 try connection.bindSimple(dn: dc.bindDN, password: password)
                 return connection
             }
             let directory = ActiveDirectory(connection: try connect(), baseDN: settings.baseDN, reopen: connect)
-            let reconciliation = Reconciliation(manifest: workflow.manifest, domain: settings.domain, directory: directory)
+            let reconciliation = Reconciliation(manifest: workflow.manifest, domain: settings.domain,
+                                                directory: directory)
             let proposal = try workflow.proposal(reconciliation, uri: settings.uri, baseDN: settings.baseDN)
             let document = PlanDocument(proposal.plan, .init(
                 kcdctlVersion: "test", createdAt: Date(), manifestPath: manifest,

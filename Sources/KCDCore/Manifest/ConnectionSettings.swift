@@ -51,11 +51,13 @@ public struct ConnectionSettings: Sendable, Equatable {
         if let principal = flags.principal ?? environment[Variable.principal] { settings.auth.principal = principal }
         if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
             throw UsageError(
-                "--keytab and --principal (\(Variable.keytab), \(Variable.principal)) need directory.auth.method: gssapi in \(path)")
+                "--keytab and --principal (\(Variable.keytab), \(Variable.principal)) need "
+                    + "directory.auth.method: gssapi in \(path)")
         }
         if settings.auth.keytabLacksPrincipal {
             throw UsageError(
-                "a keytab needs a principal: set directory.auth.principal in \(path), --principal or \(Variable.principal)")
+                "a keytab needs a principal: set directory.auth.principal in \(path), --principal or "
+                    + Variable.principal)
         }
         if let problem = settings.transportProblem(uri: uri) { throw UsageError(problem) }
         return ConnectionSettings(uri: uri, baseDN: baseDN, domain: domain, directory: settings)

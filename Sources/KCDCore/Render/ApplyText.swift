@@ -60,7 +60,9 @@ public enum ApplyText {
         }
         var lines = ["  applied:       \(names(report.applied))"]
         if !report.alreadyApplied.isEmpty { lines.append("  already done:  \(names(report.alreadyApplied))") }
-        if let failure = report.failure { lines.append("  failed:        \(failure.change.host) (nothing written to it)") }
+        if let failure = report.failure {
+            lines.append("  failed:        \(failure.change.host) (nothing written to it)")
+        }
         if !report.unknown.isEmpty {
             let hosts = names(report.unknown.map(\.change))
             lines.append("  unknown:       \(hosts) (the DC may have applied it: run kcdctl plan to see)")

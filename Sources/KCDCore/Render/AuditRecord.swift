@@ -53,13 +53,15 @@ public struct AuditRecord: Encodable, Sendable {
     var codeName: String?
     var message: String?
 
+    static let confirmedByReread =
+        "the directory's answer was lost; a re-read over a new connection shows the change in place"
+
     public init(_ event: ApplyEvent, context: Context, time: Date) {
         let (change, result, message): (HostChange, String, String?) =
             switch event {
             case let .intent(change): (change, "intent", nil)
             case let .applied(change, _, _, confirmed):
-                (change, "applied", confirmed
-                    ? "the directory's answer was lost; a re-read over a new connection shows the change in place" : nil)
+                (change, "applied", confirmed ? Self.confirmedByReread : nil)
             case let .stale(change, difference): (change, "stale", difference)
             case let .failed(change, error): (change, "failed", String(describing: error))
             case let .unknown(change, detail): (change, "unknown", detail)
@@ -76,6 +78,8 @@ public struct AuditRecord: Encodable, Sendable {
         (identity, boundAs, directory, baseDN) = (context.identity, context.boundAs, context.directory, context.baseDN)
         (manifestSHA256, planSHA256) = (context.manifestSHA256, context.planSHA256)
         (host, dn, self.result, self.message) = (change.host, change.dn, result, message)
-        operations = change.operations.map { Operation(op: $0.kind.rawValue, attribute: $0.attribute, values: $0.values) }
+        operations = change.operations.map {
+            Operation(op: $0.kind.rawValue, attribute: $0.attribute, values: $0.values)
+        }
     }
 }

@@ -62,7 +62,8 @@ public enum WhoamiText {
         case (let transport, _):
             let trust = facts.caFile.map { "CA file \($0)" } ?? "the system trust store"
             protection = transport + (facts.certificateVerified == true
-                ? ", certificate and name verified against \(trust)" : ", certificate NOT verified (insecureSkipVerify)")
+                ? ", certificate and name verified against \(trust)"
+                : ", certificate NOT verified (insecureSkipVerify)")
         }
         return """
             identity:   \(identity)

@@ -64,7 +64,8 @@ extension PlanDocument {
         guard let saved else {
             throw UsageError(verifyKey != nil
                 ? "--verify-key checks a saved plan: run kcdctl apply PLAN.json"
-                : "plans.verifyKey in \(manifestPath): apply takes only signed saved plans (kcdctl plan --out PLAN.json --sign-key KEY, then kcdctl apply PLAN.json); nothing was written")
+                : "plans.verifyKey in \(manifestPath): apply takes only signed saved plans "
+                    + "(kcdctl plan --out PLAN.json --sign-key KEY, then kcdctl apply PLAN.json); nothing was written")
         }
         for path in keys {
             let key = try PlanVerifyingKey(file: path)
@@ -80,7 +81,8 @@ extension PlanDocument {
 extension PlanVerifyingKey {
     /// The public key in the PEM file at `path`; a file that holds none is named in the error.
     public init(file path: String) throws {
-        let pem = String(decoding: try RegularFile.read(path, what: "plan verification key", limit: 64 << 10), as: UTF8.self)
+        let bytes = try RegularFile.read(path, what: "plan verification key", limit: 64 << 10)
+        let pem = String(decoding: bytes, as: UTF8.self)
         do {
             try self.init(pem: pem)
         } catch let error as PlanSignatureError {
