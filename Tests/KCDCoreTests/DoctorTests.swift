@@ -130,7 +130,8 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
         var facts = healthyFacts()
         facts.observed.removeLast()
         #expect(findings(facts).filter { $0.hasPrefix("error HV02") } == [
-            "error HV02: no computer object in the directory | fix: join HV02 to the domain, or remove it from the manifest",
+            "error HV02: no computer object in the directory | fix: join HV02 to the domain, or remove it from "
+                + "the manifest",
         ])
     }
 
@@ -164,8 +165,10 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
         #expect(findings(facts) == [
             "error ldap/web01: no account registers this SPN | fix: register it on the account that runs the "
                 + "service (setspn -S), or remove it from extraTargets",
-            "warning HV01: AD differs from the manifest: 1 delegation value missing | fix: kcdctl plan, then kcdctl apply",
-            "warning HV02: AD differs from the manifest: 1 delegation value missing | fix: kcdctl plan, then kcdctl apply",
+            "warning HV01: AD differs from the manifest: 1 delegation value missing | fix: kcdctl plan, then "
+                + "kcdctl apply",
+            "warning HV02: AD differs from the manifest: 1 delegation value missing | fix: kcdctl plan, then "
+                + "kcdctl apply",
         ])
     }
 
@@ -181,7 +184,8 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
     @Test func usersWhoCannotBeDelegated() {
         var facts = healthyFacts()
         facts.users = [
-            UserFacts(name: "alice@CORP.EXAMPLE.COM", dn: "CN=alice", userAccountControl: [.normalAccount, .notDelegated]),
+            UserFacts(name: "alice@CORP.EXAMPLE.COM", dn: "CN=alice",
+                      userAccountControl: [.normalAccount, .notDelegated]),
             UserFacts(name: "bob", dn: "CN=bob", protectedUsersVia: ""),
             UserFacts(name: "ghost", dn: nil, userAccountControl: .notDelegated, protectedUsersVia: ""),
         ]

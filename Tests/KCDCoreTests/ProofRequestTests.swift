@@ -6,7 +6,8 @@ import Testing
     /// Clusters a (HV01, HV02) and b (HV03), cifs only, short names.
     func twoClusters(uri: String? = nil, baseDN: String? = "DC=corp,DC=example,DC=com") -> Manifest {
         var m = manifest(
-            Cluster(name: "a", mode: .anyProtocol, services: ["cifs", mvsms], nameForms: [.short], hosts: ["HV01", "HV02"]),
+            Cluster(name: "a", mode: .anyProtocol, services: ["cifs", mvsms], nameForms: [.short],
+                    hosts: ["HV01", "HV02"]),
             Cluster(name: "b", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV03"]))
         m.directory.uri = uri
         m.directory.baseDN = baseDN
@@ -28,7 +29,8 @@ import Testing
         #expect(r.impersonated == "alice@CORP.EXAMPLE.COM")
         #expect(r.declared == ["cifs/HV02", "\(mvsms)/HV02"])
         #expect(r.mustRefuse == "cifs/HV03", "a managed host outside HV01's clusters: the KDC knows it")
-        #expect(r.targets.map { "\($0.spn) \($0.declared)" } == ["cifs/HV02 true", "\(mvsms)/HV02 true", "cifs/HV03 false"])
+        #expect(r.targets.map { "\($0.spn) \($0.declared)" }
+                == ["cifs/HV02 true", "\(mvsms)/HV02 true", "cifs/HV03 false"])
     }
 
     @Test func optionsWin() throws {

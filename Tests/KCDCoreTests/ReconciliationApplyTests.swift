@@ -162,7 +162,9 @@ private struct Denied: Error {}
         #expect(report.isComplete && report.notAttempted.isEmpty)
         #expect(directory.writes.map(\.host) == ["HV01", "HV02", "HV03"])
         #expect(report.hostsToPurge == ["HV01", "HV02", "HV03"])
-        #expect(events.lines == ["intent HV01", "applied HV01", "intent HV02", "applied HV02", "intent HV03", "applied HV03"])
+        #expect(events.lines == [
+            "intent HV01", "applied HV01", "intent HV02", "applied HV02", "intent HV03", "applied HV03",
+        ])
         #expect(try r.plan().isEmpty, "converged")
     }
 }

@@ -170,7 +170,9 @@ public struct Reconciliation {
     /// After a lost answer: a new connection, the object read again, and the outcome it shows. The change
     /// is all or nothing in the directory, so the object holds either the planned state or the one before it;
     /// anything else (or no read) leaves the outcome unknown.
-    func readBack(_ change: HostChange, after lost: OutcomeUnknown, done: Int, of total: Int, into report: inout ApplyReport) -> ApplyEvent {
+    func readBack(
+        _ change: HostChange, after lost: OutcomeUnknown, done: Int, of total: Int, into report: inout ApplyReport
+    ) -> ApplyEvent {
         let now: ObservedComputer?
         do {
             try directory.reconnect()

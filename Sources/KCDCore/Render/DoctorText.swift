@@ -6,7 +6,8 @@ public enum DoctorText {
         var out = ""
         for f in findings {
             // Subjects and problems quote what the directory holds: shown escaped.
-            out += "\(f.severity.rawValue.uppercased()) \(Printable.escape(f.subject)): \(Printable.escape(f.problem))\n"
+            out += "\(f.severity.rawValue.uppercased()) \(Printable.escape(f.subject)): "
+            out += "\(Printable.escape(f.problem))\n"
             out += "    why: \(f.why)\n    fix: \(Printable.escape(f.fix))\n"
         }
         let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
