@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // SHA-256 and Ed25519 (plan checksums and signatures): maintained, fuzzed crypto instead of our own.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The names a DC's certificate carries, when TLS verification fails: maintained, fuzzed DER and X.509
+        // parsing instead of our own (adds about 30 CPU-seconds to a clean build: X509 and _CryptoExtras).
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The pure core: manifest, desired state, reconciler, plan and its renderings. No directory I/O.
@@ -31,12 +35,11 @@ let package = Package(
             pkgConfig: "ldap",
             providers: [.apt(["libldap2-dev", "libsasl2-dev"])]
         ),
-        // MIT Kerberos and its GSSAPI (libkrb5-dev), for credentials from a keytab.
-        .systemLibrary(
-            name: "CKrb5",
-            pkgConfig: "krb5-gssapi",
-            providers: [.apt(["libkrb5-dev"])]
-        ),
+        // MIT Kerberos and its GSSAPI (libkrb5-dev), for credentials from a keytab. No pkgConfig: krb5-gssapi.pc
+        // adds `-isystem /usr/include/mit-krb5`, a flag SwiftPM drops with a warning on every build; libkrb5-dev
+        // links the headers into /usr/include and the libraries into the linker's path, and the module map
+        // links krb5 and gssapi_krb5 by name.
+        .systemLibrary(name: "CKrb5"),
         // The edge to the directory: a safe wrapper over libldap and the Active Directory implementation of
         // KCDCore's Directory protocol. Every unsafe pointer stays in here.
         .target(
@@ -44,6 +47,8 @@ let package = Package(
             dependencies: [
                 "KCDCore", "CLDAP", "CKrb5",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .executableTarget(

@@ -54,11 +54,11 @@ public final class ActiveDirectory: Directory {
 
     public func delegators(to spns: [String]) throws -> [String] {
         var found: [String] = []
-        var seen = Set<String>()
+        var seen = Set<ComputerName>()
         try computers(where: "msDS-AllowedToDelegateTo", isAnyOf: spns, attributes: ["sAMAccountName"]) { entry in
             guard let account = entry["sAMAccountName"].first else { return }
             let name = account.hasSuffix("$") ? String(account.dropLast()) : account
-            if seen.insert(name.lowercased()).inserted { found.append(name) }
+            if seen.insert(ComputerName(name)).inserted { found.append(name) }
         }
         return found
     }
@@ -109,7 +109,7 @@ public final class ActiveDirectory: Directory {
                 base: "CN=Directory Service,CN=Windows NT,CN=Services,\(configuration)", scope: .base,
                 filter: "(objectClass=*)", attributes: ["sPNMappings"])
             return SPNMappings(values: entries.first?["sPNMappings"] ?? [])
-        } catch let error as LDAPError where error.code == LDAP_NO_SUCH_OBJECT_CODE {
+        } catch let error as LDAPError where error.code == .noSuchObject {
             return SPNMappings()
         }
     }
@@ -119,8 +119,8 @@ public final class ActiveDirectory: Directory {
     public func apply(_ change: HostChange) throws {
         do {
             try connection.modify(dn: change.dn, Self.modifications(change))
-        } catch let error as LDAPError where error.code == LDAPError.noSuchAttribute || error.code == LDAPError.typeOrValueExists {
-            throw ChangedMeanwhile(host: change.host, detail: "the directory refused the whole modify: \(error.code) \(error.name)")
+        } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
+            throw ChangedMeanwhile(host: change.host, detail: "the directory refused the whole modify: \(error.code)")
         } catch let error as LDAPError where error.requestMayHaveBeenApplied {
             throw OutcomeUnknown(host: change.host, cause: error)
         }
@@ -128,7 +128,9 @@ public final class ActiveDirectory: Directory {
 
     /// A new connection, bound as the first one was (the old one is dropped).
     public func reconnect() throws {
-        guard let reopen else { throw LDAPError(code: -1, operation: "reconnect", diagnostic: "this directory cannot reconnect") }
+        guard let reopen else {
+            throw LDAPError(code: .serverDown, operation: "reconnect", diagnostic: "this directory cannot reconnect")
+        }
         connection = try reopen()
         mappings = nil
     }
@@ -138,4 +140,3 @@ public final class ActiveDirectory: Directory {
     }
 }
 
-let LDAP_NO_SUCH_OBJECT_CODE: Int32 = 32

@@ -1,4 +1,5 @@
-import CLDAP
+// C memory for the arguments of one libldap call.
+internal import CLDAP
 import Foundation
 import KCDCore
 
@@ -16,8 +17,9 @@ final class CAllocations {
     func string(_ s: String) throws -> UnsafeMutablePointer<CChar> {
         let bytes = Array(s.utf8)
         guard !bytes.contains(0) else {
-            throw LDAPError(code: LDAP_PARAM_ERROR, operation: "encode a request",
-                            diagnostic: "refusing a DN, filter or attribute name with a NUL byte inside: '\(Printable.escape(s))'")
+            throw LDAPError(
+                code: .paramError, operation: "encode a request",
+                diagnostic: "refusing a DN, filter or attribute name with a NUL byte inside: '\(Printable.escape(s))'")
         }
         let p = copy(bytes, terminated: true)
         return p.assumingMemoryBound(to: CChar.self)

@@ -1,3 +1,7 @@
+// The names a server's certificate carries, for the explanation of a failed TLS verification.
+internal import SwiftASN1
+internal import X509
+
 /// The names an X.509 certificate is issued to, read from its DER bytes: enough to tell an operator
 /// which names a server's certificate carries when verification fails. Not a validator.
 public struct CertificateNames: Equatable, Sendable {
@@ -8,22 +12,22 @@ public struct CertificateNames: Equatable, Sendable {
     /// subjectAltName iPAddress entries, printed.
     public var ipAddresses: [String]
 
+    /// Nil when the bytes are not one DER-encoded certificate.
     public init?(der: [UInt8]) {
-        var top = DERReader(der[...])
-        guard let certificate = top.next(), certificate.tag == 0x30 else { return nil }
-        var cert = DERReader(certificate.content)
-        guard let tbs = cert.next(), tbs.tag == 0x30 else { return nil }
-        var fields = DERReader(tbs.content)
-        var elements: [DERReader.Element] = []
-        while let e = fields.next() { elements.append(e) }
-        if elements.first?.tag == 0xA0 { elements.removeFirst() }  // version
-        // serial, signature, issuer, validity, subject, subjectPublicKeyInfo, then optional [1] [2] [3]
-        guard elements.count >= 6 else { return nil }
-        commonName = Self.commonName(elements[4].content)
+        guard let (subject, extensions) = try? Self.subjectAndExtensions(der) else { return nil }
+        commonName = subject.lazy.flatMap { $0 }
+            .first { $0.type == .RDNAttributeType.commonName }
+            .flatMap { String($0.value) }
         dnsNames = []
         ipAddresses = []
-        if let extensions = elements.dropFirst(6).first(where: { $0.tag == 0xA3 }) {
-            readSubjectAltName(extensions.content)
+        let subjectAltName = extensions.first { $0.oid == .X509ExtensionID.subjectAlternativeName }
+        let generalNames = subjectAltName.flatMap { try? SubjectAlternativeNames($0) } ?? SubjectAlternativeNames()
+        for name in generalNames {
+            switch name {
+            case let .dnsName(dnsName): dnsNames.append(dnsName)
+            case let .ipAddress(octets): Self.printed(octets.bytes).map { ipAddresses.append($0) }
+            default: break
+            }
         }
     }
 
@@ -55,81 +59,58 @@ public struct CertificateNames: Equatable, Sendable {
         return parts.isEmpty ? "no names" : parts.joined(separator: ", ")
     }
 
-    private static let commonNameOID: [UInt8] = [0x55, 0x04, 0x03]
-    private static let subjectAltNameOID: [UInt8] = [0x55, 0x1D, 0x11]
-
-    private static func commonName(_ name: ArraySlice<UInt8>) -> String? {
-        var rdns = DERReader(name)
-        while let set = rdns.next() {
-            var attributes = DERReader(set.content)
-            while let attribute = attributes.next() {
-                var pair = DERReader(attribute.content)
-                if let oid = pair.next(), oid.tag == 0x06, Array(oid.content) == commonNameOID, let value = pair.next() {
-                    return String(decoding: value.content, as: UTF8.self)
+    /// The subject and extensions of the certificate's TBSCertificate (RFC 5280, 4.1), decoded by swift-asn1 and
+    /// swift-certificates' own `RelativeDistinguishedName` and `Certificate.Extension`. Not through
+    /// `Certificate(derEncoded:)`: that also loads the public key and refuses what swift-crypto does not support
+    /// (RSA under 2,048 bits, DSA), and such a certificate is just the kind that fails verification, whose names
+    /// the operator needs to see.
+    private static func subjectAndExtensions(
+        _ der: [UInt8]
+    ) throws -> ([RelativeDistinguishedName], [Certificate.Extension]) {
+        try DER.sequence(try DER.parse(der), identifier: .sequence) { certificate in
+            guard let tbsCertificate = certificate.next() else { throw missing("tbsCertificate") }
+            while certificate.next() != nil {}  // signatureAlgorithm, signatureValue
+            return try DER.sequence(tbsCertificate, identifier: .sequence) { fields in
+                _ = try DER.decodeDefaultExplicitlyTagged(
+                    &fields, tagNumber: 0, tagClass: .contextSpecific, defaultValue: Int(0))
+                for field in ["serialNumber", "signature", "issuer", "validity"] {
+                    guard fields.next() != nil else { throw missing(field) }
                 }
-            }
-        }
-        return nil
-    }
-
-    private mutating func readSubjectAltName(_ explicit: ArraySlice<UInt8>) {
-        var outer = DERReader(explicit)
-        guard let list = outer.next(), list.tag == 0x30 else { return }
-        var extensions = DERReader(list.content)
-        while let ext = extensions.next() {
-            var parts = DERReader(ext.content)
-            guard let oid = parts.next(), Array(oid.content) == Self.subjectAltNameOID else { continue }
-            var value = parts.next()
-            if value?.tag == 0x01 { value = parts.next() }  // critical
-            guard let octets = value, octets.tag == 0x04 else { return }
-            var wrapper = DERReader(octets.content)
-            guard let names = wrapper.next(), names.tag == 0x30 else { return }
-            var generalNames = DERReader(names.content)
-            while let name = generalNames.next() {
-                switch name.tag {
-                case 0x82: dnsNames.append(String(decoding: name.content, as: UTF8.self))
-                case 0x87 where name.content.count == 4: ipAddresses.append(name.content.map(String.init).joined(separator: "."))
-                case 0x87 where name.content.count == 16:
-                    let bytes = Array(name.content)
-                    ipAddresses.append(stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":"))
-                default: break
+                guard let subjectNode = fields.next() else { throw missing("subject") }
+                let subject = try DER.sequence(
+                    of: RelativeDistinguishedName.self, identifier: .sequence, rootNode: subjectNode)
+                guard fields.next() != nil else { throw missing("subjectPublicKeyInfo") }
+                var extensions: [Certificate.Extension] = []
+                // Then optional issuerUniqueID [1], subjectUniqueID [2] and extensions [3].
+                while let field = fields.next() {
+                    guard field.identifier == extensionsTag else { continue }
+                    extensions = try DER.sequence(field, identifier: extensionsTag) { explicit in
+                        try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, nodes: &explicit)
+                    }
                 }
-            }
-            return
-        }
-    }
-}
-
-/// Reads DER tag-length-value elements one after another, refusing anything that runs past the end.
-struct DERReader {
-    struct Element {
-        var tag: UInt8
-        var content: ArraySlice<UInt8>
-    }
-
-    private var rest: ArraySlice<UInt8>
-
-    init(_ bytes: ArraySlice<UInt8>) { rest = bytes }
-
-    mutating func next() -> Element? {
-        guard rest.count >= 2 else { return nil }
-        var i = rest.startIndex
-        let tag = rest[i]
-        i += 1
-        var length = Int(rest[i])
-        i += 1
-        if length & 0x80 != 0 {
-            let count = length & 0x7F
-            guard count >= 1, count <= 4, rest.endIndex - i >= count else { return nil }
-            length = 0
-            for _ in 0..<count {
-                length = length << 8 | Int(rest[i])
-                i += 1
+                return (subject, extensions)
             }
         }
-        guard length >= 0, rest.endIndex - i >= length else { return nil }
-        let content = rest[i..<(i + length)]
-        rest = rest[(i + length)...]
-        return Element(tag: tag, content: content)
+    }
+
+    private static let extensionsTag = ASN1Identifier(tagWithNumber: 3, tagClass: .contextSpecific)
+
+    private static func missing(_ field: String) -> ASN1Error {
+        .invalidASN1Object(reason: "a certificate without its \(field)")
+    }
+
+    /// `10.1.2.3`, or an IPv6 address as eight hexadecimal groups (`0:0:0:0:0:0:0:1`); nil for other lengths.
+    private static func printed(_ octets: ArraySlice<UInt8>) -> String? {
+        let bytes = Array(octets)
+        switch bytes.count {
+        case 4:
+            return bytes.map(String.init).joined(separator: ".")
+        case 16:
+            return stride(from: 0, to: 16, by: 2)
+                .map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+                .joined(separator: ":")
+        default:
+            return nil
+        }
     }
 }

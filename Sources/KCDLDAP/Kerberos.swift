@@ -1,4 +1,5 @@
-import CKrb5
+// Kerberos credentials for GSSAPI binds: from a keytab into a MEMORY: cache, or the caller's default cache.
+internal import CKrb5
 import Foundation
 import KCDCore
 

@@ -1,4 +1,5 @@
-import CKrb5
+// S4U2Self and S4U2Proxy: asking the KDC, as a host, whether its delegation works (`kcdctl verify`).
+internal import CKrb5
 import Foundation
 import KCDCore
 

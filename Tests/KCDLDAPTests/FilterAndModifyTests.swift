@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func errorsNameTheCodeAndTheServersMessage() {
-        let e = LDAPError(code: 50, operation: "modify", dn: "CN=HV01,DC=x", diagnostic: "00002098: SecErr")
+        let e = LDAPError(code: .insufficientAccessRights, operation: "modify", dn: "CN=HV01,DC=x", diagnostic: "00002098: SecErr")
         #expect(e.description.hasPrefix("LDAP modify of CN=HV01,DC=x failed: 50 insufficientAccessRights (Insufficient access): 00002098: SecErr. "))
         #expect(e.description.contains("SeEnableDelegationPrivilege"))
     }
