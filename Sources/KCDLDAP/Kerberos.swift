@@ -11,7 +11,8 @@ import KCDCore
 public final class KerberosCredentials {
     /// The client principal, e.g. `svc-kcd@CORP.EXAMPLE.COM`.
     public let principal: String
-    /// Where they came from, for `whoami` and `--verbose`: `keytab /etc/kcdctl/kcd.keytab` or `credential cache FILE:/tmp/krb5cc_0`.
+    /// Where they came from, for `whoami` and `--verbose`: `keytab /etc/kcdctl/kcd.keytab` or
+    /// `credential cache FILE:/tmp/krb5cc_0`.
     public let source: String
     let context: OpaquePointer
     private(set) var memoryCache: OpaquePointer?
@@ -60,7 +61,8 @@ public final class KerberosCredentials {
         var credential: gss_cred_id_t?
         let major = gss_krb5_import_cred(&minor, memoryCache, nil, nil, &credential)
         guard major == GSS_S_COMPLETE else {
-            throw KerberosError(message: "\(what): GSSAPI could not take the credentials (major \(major), minor \(minor))")
+            throw KerberosError(
+                message: "\(what): GSSAPI could not take the credentials (major \(major), minor \(minor))")
         }
         gssCredential = credential
     }
@@ -78,12 +80,14 @@ public final class KerberosCredentials {
             if let client { krb5_free_principal(context, client) }
             if let cache { krb5_cc_close(context, cache) }
         }
-        let cacheName = ProcessInfo.processInfo.environment["KRB5CCNAME"].map { "KRB5CCNAME=\($0)" } ?? "the default credential cache"
+        let cacheName = ProcessInfo.processInfo.environment["KRB5CCNAME"].map { "KRB5CCNAME=\($0)" }
+            ?? "the default credential cache"
         let who = principal ?? "<principal>"
         guard krb5_cc_default(context, &cache) == 0,
               krb5_cc_get_principal(context, cache, &client) == 0,
               let name = Self.unparse(context, client) else {
-            throw KerberosError(message: "no Kerberos ticket in \(cacheName): run `kinit \(who)`, or set directory.auth.keytab")
+            throw KerberosError(
+                message: "no Kerberos ticket in \(cacheName): run `kinit \(who)`, or set directory.auth.keytab")
         }
         self.principal = name
         self.source = "credential cache \(Self.cacheName(context, cache))"
@@ -91,7 +95,8 @@ public final class KerberosCredentials {
             throw KerberosError(message: "no ticket-granting ticket for \(name) in \(cacheName): run `kinit \(name)`")
         }
         guard end > Date() else {
-            throw KerberosError(message: "the Kerberos ticket of \(name) in \(cacheName) expired at \(end): run `kinit \(name)`")
+            throw KerberosError(
+                message: "the Kerberos ticket of \(name) in \(cacheName) expired at \(end): run `kinit \(name)`")
         }
     }
 
@@ -108,7 +113,8 @@ public final class KerberosCredentials {
         var context: krb5_context?
         let code = krb5_init_context(&context)
         guard code == 0, let context else {
-            throw KerberosError(message: "cannot initialise Kerberos (error \(code)): check /etc/krb5.conf or KRB5_CONFIG")
+            throw KerberosError(
+                message: "cannot initialise Kerberos (error \(code)): check /etc/krb5.conf or KRB5_CONFIG")
         }
         return context
     }

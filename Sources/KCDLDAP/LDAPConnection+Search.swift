@@ -26,12 +26,7 @@ extension LDAPConnection {
         repeat {
             var pageControl: UnsafeMutablePointer<LDAPControl>?
             defer { ldap_control_free(pageControl) }
-            if let pageSize {
-                let rc = cookie.bv_val == nil
-                    ? ldap_create_page_control(ld, ber_int_t(pageSize), nil, 1, &pageControl)
-                    : ldap_create_page_control(ld, ber_int_t(pageSize), &cookie, 1, &pageControl)
-                try check(rc, "paged search setup")
-            }
+            if let pageSize { pageControl = try makePageControl(size: pageSize, after: &cookie) }
             var controls: [UnsafeMutablePointer<LDAPControl>?] = [pageControl, nil]
             var result: OpaquePointer?
             defer { ldap_msgfree(result) }
@@ -57,6 +52,17 @@ extension LDAPConnection {
             }
         } while cookie.bv_len > 0
         return entries
+    }
+
+    /// The paged results control (critical) asking for `size` entries after `cookie`; from the first one
+    /// without a cookie.
+    private func makePageControl(size: Int, after cookie: inout berval) throws -> UnsafeMutablePointer<LDAPControl>? {
+        var control: UnsafeMutablePointer<LDAPControl>?
+        let rc = cookie.bv_val == nil
+            ? ldap_create_page_control(ld, ber_int_t(size), nil, 1, &control)
+            : ldap_create_page_control(ld, ber_int_t(size), &cookie, 1, &control)
+        try check(rc, "paged search setup")
+        return control
     }
 
     private func readEntries(_ result: OpaquePointer, binary: Set<String>) -> [LDAPEntry] {

@@ -8,7 +8,9 @@ public enum PrivateFile {
     public static func check(_ file: OpenRegularFile) throws {
         let mode = file.mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw PrivateFileError(message: "\(file.what) \(file.path) is accessible to group or others (mode \(String(mode, radix: 8))): run `chmod 600 \(file.path)`")
+            throw PrivateFileError(
+                message: "\(file.what) \(file.path) is accessible to group or others (mode \(String(mode, radix: 8))): "
+                    + "run `chmod 600 \(file.path)`")
         }
     }
 }

@@ -40,7 +40,8 @@ public struct RangedAttribute: Equatable, Sendable {
             var chunk = first
             while let end = range.end {
                 guard !chunk.isEmpty else {
-                    throw RangeRetrievalError(attribute: range.name, after: end, problem: "the chunk ending there held no value")
+                    throw RangeRetrievalError(
+                        attribute: range.name, after: end, problem: "the chunk ending there held no value")
                 }
                 guard end < Int.max else {
                     throw RangeRetrievalError(attribute: range.name, after: end, problem: "no chunk can follow it")
@@ -66,6 +67,7 @@ public struct RangeRetrievalError: Error, CustomStringConvertible {
     /// What was wrong with the server's answer; nil when it did not return the next chunk.
     public var problem: String? = nil
     public var description: String {
-        "range retrieval of \(attribute) broke off after value \(after): \(problem ?? "the server did not return the next chunk")"
+        let problem = problem ?? "the server did not return the next chunk"
+        return "range retrieval of \(attribute) broke off after value \(after): \(problem)"
     }
 }

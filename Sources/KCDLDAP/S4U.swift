@@ -41,26 +41,32 @@ extension KerberosCredentials {
         var evidence: UnsafeMutablePointer<krb5_ticket>?
         try check(krb5_decode_ticket(&selfCreds.pointee.ticket, &evidence), "decoding the S4U2Self ticket")
         defer { krb5_free_ticket(context, evidence) }
-        try check(krb5_server_decrypt_ticket_keytab(context, keytab, evidence), "decrypting the S4U2Self ticket with \(keytabPath)")
+        try check(krb5_server_decrypt_ticket_keytab(context, keytab, evidence),
+                  "decrypting the S4U2Self ticket with \(keytabPath)")
 
-        var results: [DelegationProof.Target] = []
-        for target in targets {
-            var server: krb5_principal?
-            defer { if let server { krb5_free_principal(context, server) } }
-            guard krb5_parse_name(context, "\(target.spn)@\(realm)", &server) == 0 else {
-                results.append(.init(spn: target.spn, declared: target.declared, outcome: .failed("not a principal name")))
-                continue
-            }
-            var proxyRequest = krb5_creds()
-            proxyRequest.client = evidence!.pointee.enc_part2.pointee.client
-            proxyRequest.server = server
-            var proxyCreds: UnsafeMutablePointer<krb5_creds>?
-            let code = krb5_get_credentials_for_proxy(context, krb5_flags(KRB5_GC_CANONICALIZE), cache, &proxyRequest, evidence, &proxyCreds)
-            if let proxyCreds { krb5_free_creds(context, proxyCreds) }
-            results.append(.init(spn: target.spn, declared: target.declared, outcome: code == 0 ? .granted : outcome(code)))
-        }
+        let results = targets.map { proxyTicket(to: $0, realm: realm, evidence: evidence!, cache: cache) }
         return DelegationProof(host: host, principal: principal, impersonated: user, selfTicket: .granted,
                                selfTicketForwardable: forwardable, targets: results)
+    }
+
+    /// S4U2Proxy: a ticket for the user (the client of `evidence`) to one target, or why the KDC refused it.
+    private func proxyTicket(
+        to target: (spn: String, declared: Bool), realm: String, evidence: UnsafeMutablePointer<krb5_ticket>,
+        cache: OpaquePointer
+    ) -> DelegationProof.Target {
+        var server: krb5_principal?
+        defer { if let server { krb5_free_principal(context, server) } }
+        guard krb5_parse_name(context, "\(target.spn)@\(realm)", &server) == 0 else {
+            return .init(spn: target.spn, declared: target.declared, outcome: .failed("not a principal name"))
+        }
+        var request = krb5_creds()
+        request.client = evidence.pointee.enc_part2.pointee.client
+        request.server = server
+        var proxyCreds: UnsafeMutablePointer<krb5_creds>?
+        let code = krb5_get_credentials_for_proxy(
+            context, krb5_flags(KRB5_GC_CANONICALIZE), cache, &request, evidence, &proxyCreds)
+        if let proxyCreds { krb5_free_creds(context, proxyCreds) }
+        return .init(spn: target.spn, declared: target.declared, outcome: code == 0 ? .granted : outcome(code))
     }
 
     /// The KDC's answer, sorted into what it means for delegation.
@@ -68,7 +74,8 @@ extension KerberosCredentials {
         let text = message(code)
         switch code {
         case krb5_error_code(KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN): return .unknownSPN(text)
-        case krb5_error_code(KRB5KDC_ERR_BADOPTION), krb5_error_code(KRB5KDC_ERR_POLICY), krb5_error_code(KRB5_TKT_NOT_FORWARDABLE):
+        case krb5_error_code(KRB5KDC_ERR_BADOPTION), krb5_error_code(KRB5KDC_ERR_POLICY),
+             krb5_error_code(KRB5_TKT_NOT_FORWARDABLE):
             return .refused(text)
         default:
             return .failed(text)
