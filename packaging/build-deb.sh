@@ -48,6 +48,9 @@ cp "$pkg/control" "$pkg/changelog" "$work/debian/"
   dpkg-shlibdeps -Tdebian/substvars -e debian/kcdctl/usr/bin/kcdctl 2> >(grep -v 'binaries to analyze should already be' >&2)
   dpkg-gencontrol -pkcdctl -Pdebian/kcdctl -Tdebian/substvars -fdebian/files
 )
+# DEBIAN/md5sums, as dh_md5sums makes it (debsums, dpkg --verify).
+(cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
+chmod 0644 "$root/DEBIAN/md5sums"
 # Every file and directory root's, modes as installed; a reproducible mtime for every member.
 find "$root" -newermt "@$SOURCE_DATE_EPOCH" -exec touch --no-dereference --date="@$SOURCE_DATE_EPOCH" {} +
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb.new" >/dev/null

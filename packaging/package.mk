@@ -12,8 +12,9 @@ VERSION := $(shell sed -n 's/^ *static let version = "\([^"]*\)".*/\1/p' Sources
 
 RELEASE_SCRATCH ?= .build-release
 RELEASE_BIN = $(RELEASE_SCRATCH)/release/kcdctl
-# Hardened like Debian's own binaries (lintian's hardening checks): full RELRO, immediate binding.
-RELEASE_FLAGS = -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) \
+# Hardened like Debian's own binaries (lintian's hardening checks): full RELRO, immediate binding; and no
+# RUNPATH ($$ORIGIN, SwiftPM's default): every library it needs is Debian's, in the standard paths.
+RELEASE_FLAGS = -c release --static-swift-stdlib --disable-local-rpath --scratch-path $(RELEASE_SCRATCH) \
   -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 # What make install and make deb install: stripped, man page, completions (made once from the binary).
 STAGE = $(RELEASE_SCRATCH)/stage

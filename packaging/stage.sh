@@ -33,7 +33,7 @@ fi
 # swift-argument-parser, the one its generate-manual plugin runs).
 if [ ! -x "$generate_manual" ]; then
   say "building swift-argument-parser's generate-manual"
-  $build --product generate-manual >&2 2>/dev/null || $build --target generate-manual >&2
+  $build --product generate-manual >&2
 fi
 [ -x "$generate_manual" ] || die "no generate-manual at $generate_manual"
 man=$(mktemp -d "$stage/man.XXXXXX")
@@ -42,16 +42,36 @@ date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d)
 "$generate_manual" "$stage/kcdctl" --output-directory "$man" --date "$date" --section 1 \
   --authors "kcdctl maintainers"
 [ -s "$man/kcdctl.1" ] || die "generate-manual wrote no kcdctl.1"
-# The hand-written sections go before AUTHORS (the last section), or at the end.
-awk -v extra="$here/man/kcdctl.1.extra" '
-  function insert() { while ((getline line < extra) > 0) if (line !~ /^\.\\"/) print line; done = 1 }
-  /^\.Sh AUTHORS/ && !done { insert() }
+# The merge: DESCRIPTION starts with packaging/man/kcdctl.1.description where generate-manual printed the
+# exit-status table of --help (its "Exit statuses:" lines), that table becomes the EXIT STATUS list, and the
+# hand-written sections (packaging/man/kcdctl.1.extra) go before AUTHORS, the last section.
+awk -v extra="$here/man/kcdctl.1.extra" -v description="$here/man/kcdctl.1.description" '
+  function copy(file,   line) {
+    while ((getline line < file) > 0) {
+      if (line ~ /^\.\\" @EXIT-STATUS@/) {
+        print ".Bl -tag -width Ds"
+        for (i = 1; i <= n; i++) { print ".It " code[i]; print text[i] }
+        print ".El"
+      } else if (line !~ /^\.\\"/) print line
+    }
+  }
+  # generate-manual'"'"'s own EXIT STATUS (".Ex -std": 0 on success, >0 on error) gives way to the real one.
+  /^\.Sh "?EXIT STATUS"?$/ { skip = 1; next }
+  skip && /^\.Sh / { skip = 0 }
+  skip { next }
+  /^\.Sh DESCRIPTION/ { indesc = 1; print; next }
+  /^\.Sh / { indesc = 0 }
+  indesc && /^Exit statuses:/ { inexit = 1; copy(description); next }
+  inexit && /^  [0-9]+  / { n++; code[n] = $1; t = $0; sub(/^  [0-9]+  /, "", t); text[n] = t; next }
+  { inexit = 0 }
+  /^\.Sh AUTHORS/ && !done { copy(extra); done = 1 }
   { print }
-  END { if (!done) insert() }
-' "$man/kcdctl.1" >"$stage/kcdctl.1"
+  END { if (!done) copy(extra); if (n == 0) exit 3 }
+' "$man/kcdctl.1" >"$stage/kcdctl.1" || die "the man page: no exit-status table in what generate-manual wrote"
 
 for shell in bash zsh fish; do
-  "$stage/kcdctl" --generate-completion-script "$shell" >"$stage/completion.$shell"
+  # bash-completion sources its files: no #! line (lintian: bash-completion-with-hashbang).
+  "$stage/kcdctl" --generate-completion-script "$shell" | sed '1{/^#!/d}' >"$stage/completion.$shell"
   [ -s "$stage/completion.$shell" ] || die "no $shell completion"
 done
 say "kcdctl $version: $(du -h "$stage/kcdctl" | cut -f1) stripped; man page and completions in $stage"

@@ -7,7 +7,7 @@
 #      completes the subcommands), validate, plan and the drift unit's own command line as the user kcdctl
 #      against the test DC on loopback (the root shares this machine's network), with the password file and
 #      CA copied in and the DC's name in the root's /etc/hosts
-#   5. systemd-analyze verify of the installed units (this machine's systemd, the root's files)
+#   5. systemd-analyze verify of the units as the .deb installs them, beside this machine's systemd units
 #   6. reinstall (the upgrade path of the maintainer scripts), then purge: nothing of the package is left
 # The DC: a running one when DC_ENV names its env file (development), else one of its own, started with
 # Tests/dc/run-with-dc.sh in this run's folder and stopped afterwards (CI, after make test stopped its own).
@@ -42,6 +42,8 @@ if [ "${PACKAGE_TEST_INNER:-}" = 1 ]; then
   in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
   as_kcdctl() { chroot --userspec=kcdctl:kcdctl "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$@"; }
   step() { say "$*"; }
+  passed=0
+  ok() { passed=$((passed + 1)); }
 
   step "apt-get install ./$(basename "$deb") in a fresh Debian root (apt resolves the Depends)"
   ! in_root sh -c 'command -v swift || ls -d /opt/swift /usr/lib/swift' >/dev/null 2>&1 || die "Swift in the test root"
@@ -49,12 +51,14 @@ if [ "${PACKAGE_TEST_INNER:-}" = 1 ]; then
   in_root apt-get update -qq >"$run/apt.log" 2>&1 || { cat "$run/apt.log" >&2; die "apt-get update"; }
   in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "/root/$(basename "$deb")" >>"$run/apt.log" 2>&1 ||
     { tail -40 "$run/apt.log" >&2; die "apt-get install"; }
+  ok
   grep -E '^(Setting up|The following NEW)' "$run/apt.log" | sed 's/^/  /' | head -40 >&2 || true
 
   step "kcdctl --version, the man page, the completions"
   want=$(dpkg-deb -f "$deb" Version)
   got=$(in_root kcdctl --version) || die "kcdctl --version failed in the root"
   [ "$got" = "$want" ] || die "kcdctl --version: '$got', the package is $want"
+  ok
   ! in_root ldd /usr/bin/kcdctl | grep -E 'not found|swift' >&2 || die "a library the binary needs is missing in the root"
   page=$(in_root man -w kcdctl) || die "man -w kcdctl found no page"
   [ "$page" = /usr/share/man/man1/kcdctl.1.gz ] || die "man -w kcdctl: $page"
@@ -68,11 +72,13 @@ if [ "${PACKAGE_TEST_INNER:-}" = 1 ]; then
     grep -qE "^ +kcdctl $sub( |$)|^ +$sub( |$)" <<<"$text" || die "the man page does not show the subcommand $sub"
   done
   grep -q -- '--metrics-file' <<<"$text" || die "the man page does not show drift's options"
+  ok
   for f in /usr/share/bash-completion/completions/kcdctl /usr/share/zsh/vendor-completions/_kcdctl \
     /usr/share/fish/vendor_completions.d/kcdctl.fish /usr/share/doc/kcdctl/examples/kcdctl.yaml \
     /lib/systemd/system/kcdctl-drift.service /lib/systemd/system/kcdctl-drift.timer; do
     [ -s "$root$f" ] || die "$f is not installed"
   done
+  ok
   # kcdctl <TAB> in bash, as bash-completion loads it on demand.
   completed=$(in_root bash -c '
     . /usr/share/bash-completion/bash_completion
@@ -84,11 +90,13 @@ if [ "${PACKAGE_TEST_INNER:-}" = 1 ]; then
   for sub in validate plan apply drift; do
     grep -qx "$sub" <<<"$completed" || die "bash does not complete 'kcdctl $sub' (got: $(tr '\n' ' ' <<<"$completed"))"
   done
+  ok
 
   step "the system user and /etc/kcdctl"
   in_root getent passwd kcdctl >/dev/null || die "no system user kcdctl"
   [ "$(stat -c '%a %U:%G' "$root/etc/kcdctl")" = "750 root:kcdctl" ] ||
     die "/etc/kcdctl is $(stat -c '%a %U:%G' "$root/etc/kcdctl"), not 750 root:kcdctl"
+  ok
 
   step "validate, plan and the drift unit's command as the user kcdctl against $KCDCTL_TEST_URI"
   # As docs/install.md sets up a host: the manifest and CA readable by the group, the password by kcdctl only.
@@ -110,35 +118,30 @@ clusters:
     hosts: [$(sed 's/ /, /g' <<<"$HOSTS")]
 EOF
   as_kcdctl kcdctl validate -f /etc/kcdctl/kcdctl.yaml >&2 || die "kcdctl validate"
+  ok
   as_kcdctl kcdctl plan -f /etc/kcdctl/kcdctl.yaml >"$run/plan.txt" 2>&1 || { cat "$run/plan.txt" >&2; die "kcdctl plan"; }
   sed 's/^/  | /' "$run/plan.txt" | head -30 >&2
+  ok
   # The drift service's ExecStart, as the unit runs it (without systemd's sandbox: no systemd in the root).
   exec_start=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/kcdctl-drift.service")
   status=0; as_kcdctl $exec_start >"$run/drift.txt" 2>&1 || status=$?
   case $status in 0|2) ;; *) cat "$run/drift.txt" >&2; die "the drift unit's command exited $status";; esac
   [ -s "$root/var/lib/kcdctl/kcdctl.prom" ] || die "the drift unit's command wrote no metrics"
+  ok
   say "  drift exit $status; $(grep -c '^kcdctl_' "$root/var/lib/kcdctl/kcdctl.prom") metric lines in /var/lib/kcdctl/kcdctl.prom"
-
-  step "systemd-analyze verify (the root's units and binary)"
-  if command -v systemd-analyze >/dev/null; then
-    out=$(systemd-analyze verify --root="$root" /lib/systemd/system/kcdctl-drift.service \
-      /lib/systemd/system/kcdctl-drift.timer 2>&1) || { echo "$out" >&2; die "systemd-analyze verify"; }
-    # What remains is about units of the root that are not ours (none expected in a minbase root).
-    if grep -i 'kcdctl' <<<"$out" >&2; then die "systemd-analyze verify warns about kcdctl's units"; fi
-    say "  clean"
-  else
-    say "  (no systemd-analyze on this machine: skipped)"
-  fi
 
   step "reinstall (upgrade path), then purge"
   in_root dpkg -i "/root/$(basename "$deb")" >>"$run/apt.log" 2>&1 || { tail -20 "$run/apt.log" >&2; die "dpkg -i again"; }
   [ "$(stat -c '%a %U:%G' "$root/etc/kcdctl")" = "750 root:kcdctl" ] || die "/etc/kcdctl changed on reinstall"
+  ok
   in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q kcdctl >>"$run/apt.log" 2>&1 ||
     { tail -20 "$run/apt.log" >&2; die "apt-get purge"; }
   left=$(in_root sh -c 'ls -d /usr/bin/kcdctl /usr/share/doc/kcdctl /lib/systemd/system/kcdctl-drift.* /var/lib/kcdctl 2>/dev/null' || true)
   [ -z "$left" ] || die "purge left $left"
   # /etc/kcdctl keeps the admin's files (manifest, password, CA): purge does not remove secrets it did not make.
   [ -f "$root/etc/kcdctl/bind.pw" ] || die "purge removed the admin's files in /etc/kcdctl"
+  ok
+  echo "$passed" >"$run/passed"
   exit 0
 fi
 
@@ -149,8 +152,7 @@ command -v lintian >/dev/null || {
 }
 say "lintian $(basename "$deb")"
 lintian --fail-on error,warning --display-info "$deb" >&2 || die "lintian"
-
-"$here/rootfs.sh" "$cache"
+outer=1
 
 run=$(mktemp -d /tmp/kcdctl-package-test.XXXXXX)
 cleanup() {
@@ -162,6 +164,26 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+
+# The units as the package installs them, next to Debian's systemd units (the minimal root has no systemd):
+# every dependency, directive and the ExecStart binary are checked.
+command -v systemd-analyze >/dev/null || {
+  say "installing systemd (for systemd-analyze)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+}
+say "systemd-analyze verify kcdctl-drift.service kcdctl-drift.timer"
+mkdir -p "$run/verify/lib/systemd/system"
+cp -a /lib/systemd/system/. "$run/verify/lib/systemd/system/"
+dpkg-deb -x "$deb" "$run/verify"
+out=$(systemd-analyze verify --man=no --root="$run/verify" /lib/systemd/system/kcdctl-drift.service \
+  /lib/systemd/system/kcdctl-drift.timer 2>&1) || { echo "$out" >&2; die "systemd-analyze verify"; }
+[ -z "$out" ] || { echo "$out" >&2; die "systemd-analyze verify warns"; }
+say "  clean"
+outer=2
+rm -rf "$run/verify"
+
+"$here/rootfs.sh" "$cache"
+
 export PACKAGE_TEST_INNER=1 PACKAGE_TEST_RUN=$run PACKAGE_TEST_HOSTS=$HOSTS
 status=0
 if [ -n "$dc_env" ]; then
@@ -175,3 +197,4 @@ else
 fi
 [ $status = 0 ] || die "exit $status"
 say "passed in $(( $(date +%s) - started )) s"
+echo "package-test: $(( outer + $(cat "$run/passed") )) passed, 0 failed"
