@@ -1,7 +1,8 @@
 import Foundation
 
 /// A TCP proxy on 127.0.0.1 in front of the test DC, so that a test can make "the DC" die (`stop`) or go
-/// silent (`freeze`) for one kcdctl process without disturbing the tests that share the real DC.
+/// silent (`freeze`) for one kcdctl process without disturbing the tests that share the real DC, or hold what
+/// kcdctl sends for as long as it likes (`hold`, `release`), so that kcdctl waits inside a request.
 final class Proxy: @unchecked Sendable {
     let port: UInt16
     private let target: UInt16
@@ -13,6 +14,11 @@ final class Proxy: @unchecked Sendable {
     /// Server sockets whose answers are dropped: requests still reach the DC.
     private var lossy: Set<Int32> = []
     private var refusing = false
+    /// The hold: `trigger` arms it, `holding` once a chunk from kcdctl found the trigger true; `gate` guards both.
+    private let gate = NSCondition()
+    private var trigger: (@Sendable () -> Bool)?
+    private var holding = false
+    private var held = 0
 
     init(to targetPort: UInt16) throws {
         target = targetPort
@@ -32,6 +38,7 @@ final class Proxy: @unchecked Sendable {
 
     /// The DC "dies": every connection is cut and no new one is accepted.
     func stop() {
+        release()
         lock.withLock {
             stopped = true
             for fd in sockets + [listener] { shutdown(fd, Int32(SHUT_RDWR)) }
@@ -51,6 +58,37 @@ final class Proxy: @unchecked Sendable {
     }
     private var servers: [Int32] = []
 
+    /// What kcdctl sends stops here, from the first chunk that arrives once `when` is true, until `release()`:
+    /// its request never reaches the DC, so kcdctl waits for the answer (up to its --timeout). Answers already
+    /// on their way still pass. `when` is asked as each chunk arrives, before it is passed on, so it can test
+    /// for something kcdctl did before sending that chunk (say, a line it wrote to a file).
+    func hold(when: @escaping @Sendable () -> Bool = { true }) {
+        gate.withLock { trigger = when }
+    }
+
+    /// The bytes from kcdctl held back now: more than 0 once a request of kcdctl is certainly waiting here.
+    var heldBytes: Int { gate.withLock { held } }
+
+    /// What was held goes on to the DC, in order, and nothing more is held.
+    func release() {
+        gate.withLock {
+            trigger = nil
+            holding = false
+            gate.broadcast()
+        }
+    }
+
+    /// Waits while the proxy holds, for a chunk of `n` bytes just read from kcdctl.
+    private func passUpstream(_ n: Int) {
+        gate.withLock {
+            if !holding, let trigger, trigger() { holding = true }
+            guard holding else { return }
+            held += n
+            while holding { gate.wait() }
+            held -= n
+        }
+    }
+
     deinit {
         stop()
         lock.withLock { for fd in sockets + [listener] { close(fd) } }
@@ -63,7 +101,9 @@ final class Proxy: @unchecked Sendable {
             let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = Self.loopback(port: target)
             let connected = withUnsafePointer(to: &address) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
             }
             let keep = lock.withLock { () -> Bool in
                 sockets += [client, server]
@@ -74,20 +114,23 @@ final class Proxy: @unchecked Sendable {
                 shutdown(client, Int32(SHUT_RDWR))
                 continue
             }
-            Thread.detachNewThread { [self] in pump(from: client, to: server) }
-            Thread.detachNewThread { [self] in pump(from: server, to: client) }
+            Thread.detachNewThread { [self] in pump(from: client, to: server, upstream: true) }
+            Thread.detachNewThread { [self] in pump(from: server, to: client, upstream: false) }
         }
     }
 
-    private func pump(from: Int32, to: Int32) {
+    /// Passes on what arrives on `from`; `upstream`: from kcdctl to the DC.
+    private func pump(from: Int32, to: Int32, upstream: Bool) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
+            if upstream { passUpstream(n) }
             if lock.withLock({ frozen || lossy.contains(from) }) { continue }
             var sent = 0
             while sent < n {
-                let m = buffer.withUnsafeBytes { write(to, $0.baseAddress! + sent, n - sent) }
+                // A peer gone is the end of this direction, not SIGPIPE ending the test process.
+                let m = buffer.withUnsafeBytes { send(to, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
                 guard m > 0 else { return }
                 sent += m
             }
