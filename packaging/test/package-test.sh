@@ -94,8 +94,8 @@ if [ "${PACKAGE_TEST_INNER:-}" = 1 ]; then
 
   step "the system user and /etc/kcdctl"
   in_root getent passwd kcdctl >/dev/null || die "no system user kcdctl"
-  [ "$(stat -c '%a %U:%G' "$root/etc/kcdctl")" = "750 root:kcdctl" ] ||
-    die "/etc/kcdctl is $(stat -c '%a %U:%G' "$root/etc/kcdctl"), not 750 root:kcdctl"
+  [ "$(in_root stat -c '%a %U:%G' /etc/kcdctl)" = "750 root:kcdctl" ] ||
+    die "/etc/kcdctl is $(in_root stat -c '%a %U:%G' /etc/kcdctl), not 750 root:kcdctl"
   ok
 
   step "validate, plan and the drift unit's command as the user kcdctl against $KCDCTL_TEST_URI"
@@ -132,7 +132,7 @@ EOF
 
   step "reinstall (upgrade path), then purge"
   in_root dpkg -i "/root/$(basename "$deb")" >>"$run/apt.log" 2>&1 || { tail -20 "$run/apt.log" >&2; die "dpkg -i again"; }
-  [ "$(stat -c '%a %U:%G' "$root/etc/kcdctl")" = "750 root:kcdctl" ] || die "/etc/kcdctl changed on reinstall"
+  [ "$(in_root stat -c '%a %U:%G' /etc/kcdctl)" = "750 root:kcdctl" ] || die "/etc/kcdctl changed on reinstall"
   ok
   in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q kcdctl >>"$run/apt.log" 2>&1 ||
     { tail -20 "$run/apt.log" >&2; die "apt-get purge"; }
