@@ -47,7 +47,8 @@ extension ActiveDirectory {
             protected = Set(members.compactMap { $0["sAMAccountName"].first?.lowercased() })
             if !protected.isEmpty {
                 let groups = try connection.search(
-                    base: baseDN, scope: .subtree, filter: "(&(objectClass=group)(\(chain)))", attributes: ["cn"], pageSize: pageSize)
+                    base: baseDN, scope: .subtree, filter: "(&(objectClass=group)(\(chain)))", attributes: ["cn"],
+                    pageSize: pageSize)
                 for g in groups { protectedGroups[g.dn.lowercased()] = g["cn"].first ?? g.dn }
             }
             protectedGroups[group.lowercased()] = ""
@@ -58,22 +59,27 @@ extension ActiveDirectory {
             var via: String?
             if protected.contains(account.lowercased()) {
                 // Direct membership shows as "", else the first of the user's groups that is inside Protected Users.
-                via = entry["memberOf"].lazy.compactMap { protectedGroups[$0.lowercased()] }.min { $0.count < $1.count } ?? "a nested group"
+                via = entry["memberOf"].lazy.compactMap { protectedGroups[$0.lowercased()] }
+                    .min { $0.count < $1.count } ?? "a nested group"
             }
             return UserFacts(
                 name: name, dn: entry.dn,
-                userAccountControl: entry["userAccountControl"].first.flatMap(UserAccountControl.init(ldapValue:)) ?? [],
+                userAccountControl:
+                    entry["userAccountControl"].first.flatMap(UserAccountControl.init(ldapValue:)) ?? [],
                 protectedUsersVia: via)
         }
     }
 
     /// The DN of the domain's Protected Users group, found by its SID (domain SID + RID 525), or nil.
     func protectedUsersDN() throws -> String? {
-        let domain = try connection.search(base: baseDN, scope: .base, filter: "(objectClass=*)", attributes: ["objectSid"], binary: ["objectSid"])
-        guard let encoded = domain.first?["objectSid"].first, let bytes = Data(base64Encoded: encoded), let sid = Self.sidString(Array(bytes)) else {
+        let domain = try connection.search(
+            base: baseDN, scope: .base, filter: "(objectClass=*)", attributes: ["objectSid"], binary: ["objectSid"])
+        guard let encoded = domain.first?["objectSid"].first, let bytes = Data(base64Encoded: encoded),
+              let sid = Self.sidString(Array(bytes)) else {
             return nil
         }
-        let groups = try connection.search(base: baseDN, scope: .subtree, filter: "(objectSid=\(sid)-525)", attributes: ["cn"])
+        let groups = try connection.search(
+            base: baseDN, scope: .subtree, filter: "(objectSid=\(sid)-525)", attributes: ["cn"])
         return groups.first?.dn
     }
 
@@ -85,7 +91,8 @@ extension ActiveDirectory {
         let authority = bytes[2..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let subAuthorities = (0..<count).map { i -> UInt32 in
             let o = 8 + 4 * i
-            return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+            return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16
+                | UInt32(bytes[o + 3]) << 24
         }
         return "S-\(bytes[0])-\(authority)" + subAuthorities.map { "-\($0)" }.joined()
     }

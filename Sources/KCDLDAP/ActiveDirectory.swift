@@ -23,8 +23,10 @@ public final class ActiveDirectory: Directory {
     /// MaxValRange; nil asks for all of them (and follows whatever ranges the server returns).
     public let valueRange: Int?
 
-    public init(connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000, valueRange: Int? = nil,
-                reopen: (() throws -> LDAPConnection)? = nil) {
+    public init(
+        connection: LDAPConnection, baseDN: String, batchSize: Int = 256, pageSize: Int = 1000,
+        valueRange: Int? = nil, reopen: (() throws -> LDAPConnection)? = nil
+    ) {
         self.connection = connection
         self.reopen = reopen
         self.baseDN = baseDN
@@ -41,10 +43,13 @@ public final class ActiveDirectory: Directory {
     public func computers(named names: [String]) throws -> [ObservedComputer] {
         var found: [ObservedComputer] = []
         let before = connection.counters.searchRequests
-        try computers(where: "sAMAccountName", isAnyOf: names.map { $0 + "$" }, attributes: computerAttributes) { entry in
+        let accounts = names.map { $0 + "$" }
+        try computers(where: "sAMAccountName", isAnyOf: accounts, attributes: computerAttributes) { entry in
             var entry = entry
             entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
-                try connection.search(base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next]).first?.attributes ?? [:]
+                let chunk = try connection.search(
+                    base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next])
+                return chunk.first?.attributes ?? [:]
             }
             if let computer = Self.computer(entry) { found.append(computer) }
         }
@@ -72,7 +77,9 @@ public final class ActiveDirectory: Directory {
             let batch = Array(values[start..<min(start + batchSize, values.endIndex)])
             start += batch.count
             let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf(attribute, batch)))"
-            for entry in try connection.search(base: baseDN, scope: .subtree, filter: filter, attributes: attributes, pageSize: pageSize) {
+            let entries = try connection.search(
+                base: baseDN, scope: .subtree, filter: filter, attributes: attributes, pageSize: pageSize)
+            for entry in entries {
                 try each(entry)
             }
         }

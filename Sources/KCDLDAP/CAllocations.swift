@@ -49,7 +49,9 @@ final class CAllocations {
     }
 
     /// The NULL-terminated `LDAPMod **` of one modify request, every value an explicit-length berval.
-    func modifications(_ modifications: [LDAPModification]) throws -> UnsafeMutablePointer<UnsafeMutablePointer<LDAPMod>?> {
+    func modifications(
+        _ modifications: [LDAPModification]
+    ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<LDAPMod>?> {
         let mods = array(of: UnsafeMutablePointer<LDAPMod>?.self, count: modifications.count + 1)
         for (i, m) in modifications.enumerated() {
             let values = array(of: UnsafeMutablePointer<CLDAP.berval>?.self, count: m.values.count + 1)
