@@ -50,15 +50,21 @@ PACKAGE_TEST_DC_ENV ?=
 
 .PHONY: release stage install uninstall deb package-test
 
+# The compiler's temporary files in the scratch folder, removed afterwards (not in /tmp).
+RELEASE_TMP = $(CURDIR)/$(RELEASE_SCRATCH)/tmp
 release: deps
-	$(SWIFT) build $(RELEASE_FLAGS) --product kcdctl
+	@mkdir -p $(RELEASE_TMP)
+	TMPDIR=$(RELEASE_TMP) $(SWIFT) build $(RELEASE_FLAGS) --product kcdctl; \
+	  status=$$?; rm -rf $(RELEASE_TMP); exit $$status
 
 # The generate-manual tool of swift-argument-parser (what `swift package plugin generate-manual` runs),
 # built in the same scratch folder and run on the release binary: the plugin would build every product again.
 GENERATE_MANUAL = $(RELEASE_SCRATCH)/release/generate-manual
 
 stage: release
-	@$(PKG)/stage.sh "$(RELEASE_BIN)" "$(STAGE)" "$(SWIFT) build $(RELEASE_FLAGS)" "$(GENERATE_MANUAL)" "$(VERSION)"
+	@mkdir -p $(RELEASE_TMP)
+	@TMPDIR=$(RELEASE_TMP) $(PKG)/stage.sh "$(RELEASE_BIN)" "$(STAGE)" "$(SWIFT) build $(RELEASE_FLAGS)" \
+	  "$(GENERATE_MANUAL)" "$(VERSION)"; status=$$?; rm -rf $(RELEASE_TMP); exit $$status
 
 install: stage
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
