@@ -2,7 +2,7 @@ import Foundation
 import KCDCore
 
 /// The extra reads `kcdctl doctor` needs, batched like the computer reads.
-extension ActiveDirectory {
+extension ActiveDirectory: DoctorDirectory {
     /// For each SPN (lowercased key), the accounts in the domain that register it.
     public func spnHolders(_ spns: [SPN]) throws -> [String: [String]] {
         let wanted = Set(spns.map(\.key))

@@ -28,6 +28,3 @@ extension Kcdctl {
         }
     }
 }
-
-/// Active Directory answers doctor's extra reads (KCDLDAP's `ActiveDirectory+Doctor.swift`).
-extension ActiveDirectory: DoctorDirectory {}
