@@ -35,7 +35,7 @@ format:
 # The tests' DC and every file the tests and `swift test` make live in one folder under /tmp that is removed
 # afterwards, whatever happened: a test run leaves nothing behind. (A lab DC from `make demo` is stopped first:
 # both listen on the same ports.)
-test: deps
+test: deps lint
 	@$(DC)/dc-down.sh >/dev/null 2>&1 || true
 	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
 	  echo "$(SWIFT) build --build-tests" && TMPDIR=$$run $(SWIFT) build --build-tests && \

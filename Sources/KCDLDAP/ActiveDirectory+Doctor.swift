@@ -59,7 +59,8 @@ extension ActiveDirectory: DoctorDirectory {
             var via: String?
             if protected.contains(account.lowercased()) {
                 // Direct membership shows as "", else the first of the user's groups that is inside Protected Users.
-                via = entry["memberOf"].lazy.compactMap { protectedGroups[$0.lowercased()] }
+                via =
+                    entry["memberOf"].lazy.compactMap { protectedGroups[$0.lowercased()] }
                     .min { $0.count < $1.count } ?? "a nested group"
             }
             return UserFacts(
@@ -75,7 +76,8 @@ extension ActiveDirectory: DoctorDirectory {
         let domain = try connection.search(
             base: baseDN, scope: .base, filter: "(objectClass=*)", attributes: ["objectSid"], binary: ["objectSid"])
         guard let encoded = domain.first?["objectSid"].first, let bytes = Data(base64Encoded: encoded),
-              let sid = Self.sidString(Array(bytes)) else {
+            let sid = Self.sidString(Array(bytes))
+        else {
             return nil
         }
         let groups = try connection.search(

@@ -70,8 +70,10 @@ public final class ActiveDirectory: Directory {
 
     /// The computer objects whose `attribute` is any of `values`: one OR-filtered paged search per `batchSize`
     /// values, never one per value.
-    private func computers(where attribute: String, isAnyOf values: [String], attributes: [String],
-                           _ each: (LDAPEntry) throws -> Void) throws {
+    private func computers(
+        where attribute: String, isAnyOf values: [String], attributes: [String],
+        _ each: (LDAPEntry) throws -> Void
+    ) throws {
         var start = values.startIndex
         while start < values.endIndex {
             let batch = Array(values[start..<min(start + batchSize, values.endIndex)])
@@ -108,8 +110,9 @@ public final class ActiveDirectory: Directory {
     }
 
     func readSPNMappings() throws -> SPNMappings {
-        let rootDSE = try connection.search(base: "", scope: .base, filter: "(objectClass=*)",
-                                            attributes: ["configurationNamingContext"])
+        let rootDSE = try connection.search(
+            base: "", scope: .base, filter: "(objectClass=*)",
+            attributes: ["configurationNamingContext"])
         guard let configuration = rootDSE.first?["configurationNamingContext"].first else { return SPNMappings() }
         do {
             let entries = try connection.search(
@@ -146,4 +149,3 @@ public final class ActiveDirectory: Directory {
         change.operations.map { LDAPModification($0.kind == .add ? .add : .delete, $0.attribute, $0.values) }
     }
 }
-

@@ -29,8 +29,9 @@ final class CAllocations {
     func berval(_ value: String) -> UnsafeMutablePointer<CLDAP.berval> {
         let bytes = Array(value.utf8)
         let bv = array(of: CLDAP.berval.self, count: 1)
-        bv.pointee = CLDAP.berval(bv_len: ber_len_t(bytes.count),
-                                  bv_val: copy(bytes, terminated: false).assumingMemoryBound(to: CChar.self))
+        bv.pointee = CLDAP.berval(
+            bv_len: ber_len_t(bytes.count),
+            bv_val: copy(bytes, terminated: false).assumingMemoryBound(to: CChar.self))
         return bv
     }
 

@@ -42,22 +42,24 @@ final class Deadline: @unchecked Sendable {
     }
 }
 
-private let socketOpened: @convention(c) (
-    OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<LDAPURLDesc>?, UnsafeMutablePointer<sockaddr>?,
-    UnsafeMutablePointer<ldap_conncb>?
-) -> Int32 = { _, sockbuf, _, _, callbacks in
-    var fd: Int32 = -1
-    if let sockbuf, let arg = callbacks?.pointee.lc_arg {
-        _ = ber_sockbuf_ctrl(sockbuf, LBER_SB_OPT_GET_FD, &fd)
-        Unmanaged<Deadline>.fromOpaque(arg).takeUnretainedValue().opened(fd)
+private let socketOpened:
+    @convention(c) (
+        OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<LDAPURLDesc>?, UnsafeMutablePointer<sockaddr>?,
+        UnsafeMutablePointer<ldap_conncb>?
+    ) -> Int32 = { _, sockbuf, _, _, callbacks in
+        var fd: Int32 = -1
+        if let sockbuf, let arg = callbacks?.pointee.lc_arg {
+            _ = ber_sockbuf_ctrl(sockbuf, LBER_SB_OPT_GET_FD, &fd)
+            Unmanaged<Deadline>.fromOpaque(arg).takeUnretainedValue().opened(fd)
+        }
+        return 0
     }
-    return 0
-}
 
-private let socketClosed: @convention(c) (
-    OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<ldap_conncb>?
-) -> Void = { _, _, callbacks in
-    if let arg = callbacks?.pointee.lc_arg {
-        Unmanaged<Deadline>.fromOpaque(arg).takeUnretainedValue().closed()
+private let socketClosed:
+    @convention(c) (
+        OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<ldap_conncb>?
+    ) -> Void = { _, _, callbacks in
+        if let arg = callbacks?.pointee.lc_arg {
+            Unmanaged<Deadline>.fromOpaque(arg).takeUnretainedValue().closed()
+        }
     }
-}

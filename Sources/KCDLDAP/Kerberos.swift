@@ -80,12 +80,14 @@ public final class KerberosCredentials {
             if let client { krb5_free_principal(context, client) }
             if let cache { krb5_cc_close(context, cache) }
         }
-        let cacheName = ProcessInfo.processInfo.environment["KRB5CCNAME"].map { "KRB5CCNAME=\($0)" }
+        let cacheName =
+            ProcessInfo.processInfo.environment["KRB5CCNAME"].map { "KRB5CCNAME=\($0)" }
             ?? "the default credential cache"
         let who = principal ?? "<principal>"
         guard krb5_cc_default(context, &cache) == 0,
-              krb5_cc_get_principal(context, cache, &client) == 0,
-              let name = Self.unparse(context, client) else {
+            krb5_cc_get_principal(context, cache, &client) == 0,
+            let name = Self.unparse(context, client)
+        else {
             throw KerberosError(
                 message: "no Kerberos ticket in \(cacheName): run `kinit \(who)`, or set directory.auth.keytab")
         }

@@ -37,15 +37,18 @@ extension LDAPConnection {
         try "minssf=\(minimumSSF)".withCString {
             try setOption(LDAP_OPT_X_SASL_SECPROPS, UnsafeMutableRawPointer(mutating: $0), "SASL security properties")
         }
-        logger.debug("LDAP GSSAPI bind", metadata: [
-            "uri": "\(uri)", "principal": "\(credentials?.principal ?? "(default credential cache)")",
-            "minssf": "\(minimumSSF)",
-        ])
+        logger.debug(
+            "LDAP GSSAPI bind",
+            metadata: [
+                "uri": "\(uri)", "principal": "\(credentials?.principal ?? "(default credential cache)")",
+                "minssf": "\(minimumSSF)",
+            ])
         let context = GSSAPIBindContext(credential: credentials?.gssCredential)
         let rc = withExtendedLifetime(context) {
             blocking {
-                ldap_sasl_interactive_bind_s(ld, nil, "GSSAPI", nil, nil, LDAP_SASL_QUIET, saslInteract,
-                                             Unmanaged.passUnretained(context).toOpaque())
+                ldap_sasl_interactive_bind_s(
+                    ld, nil, "GSSAPI", nil, nil, LDAP_SASL_QUIET, saslInteract,
+                    Unmanaged.passUnretained(context).toOpaque())
             }
         }
         try check(rc, "GSSAPI bind as \(credentials?.principal ?? "the default Kerberos credentials")")
@@ -67,23 +70,24 @@ private final class GSSAPIBindContext {
 /// Cyrus SASL asks for an authorization name even for GSSAPI; the empty answer means "as authenticated".
 /// The credentials from a keytab are installed here, because libldap accepts them only once the SASL
 /// context of the bind exists.
-private let saslInteract: @convention(c) (
-    OpaquePointer?, UInt32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?
-) -> Int32 = { ld, _, defaults, interact in
-    if let defaults {
-        let context = Unmanaged<GSSAPIBindContext>.fromOpaque(defaults).takeUnretainedValue()
-        if let credential = context.credential, !context.installed {
-            let rc = ldap_set_option(ld, LDAP_OPT_X_SASL_GSS_CREDS, UnsafeRawPointer(credential))
-            guard rc == LDAP_OPT_SUCCESS else { return LDAP_LOCAL_ERROR }
-            context.installed = true
+private let saslInteract:
+    @convention(c) (
+        OpaquePointer?, UInt32, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?
+    ) -> Int32 = { ld, _, defaults, interact in
+        if let defaults {
+            let context = Unmanaged<GSSAPIBindContext>.fromOpaque(defaults).takeUnretainedValue()
+            if let credential = context.credential, !context.installed {
+                let rc = ldap_set_option(ld, LDAP_OPT_X_SASL_GSS_CREDS, UnsafeRawPointer(credential))
+                guard rc == LDAP_OPT_SUCCESS else { return LDAP_LOCAL_ERROR }
+                context.installed = true
+            }
         }
+        var item = interact?.assumingMemoryBound(to: sasl_interact_t.self)
+        while let i = item, i.pointee.id != UInt(SASL_CB_LIST_END) {
+            let answer = i.pointee.defresult ?? kcd_empty_string()
+            i.pointee.result = UnsafeRawPointer(answer)
+            i.pointee.len = UInt32(strlen(answer!))
+            item = i + 1
+        }
+        return LDAP_SUCCESS
     }
-    var item = interact?.assumingMemoryBound(to: sasl_interact_t.self)
-    while let i = item, i.pointee.id != UInt(SASL_CB_LIST_END) {
-        let answer = i.pointee.defresult ?? kcd_empty_string()
-        i.pointee.result = UnsafeRawPointer(answer)
-        i.pointee.len = UInt32(strlen(answer!))
-        item = i + 1
-    }
-    return LDAP_SUCCESS
-}

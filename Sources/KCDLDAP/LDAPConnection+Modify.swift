@@ -8,9 +8,11 @@ extension LDAPConnection {
         let mods = try c.modifications(modifications)
         let cDN = try c.string(dn)
         for m in modifications {
-            logger.debug("LDAP modify", metadata: [
-                "dn": "\(dn)", "op": "\(m.operation)", "attribute": "\(m.attribute)", "values": "\(m.values)",
-            ])
+            logger.debug(
+                "LDAP modify",
+                metadata: [
+                    "dn": "\(dn)", "op": "\(m.operation)", "attribute": "\(m.attribute)", "values": "\(m.values)",
+                ])
         }
         counters.modifyRequests += 1
         let rc = blocking { ldap_modify_ext_s(ld, cDN, mods, nil, nil) }
@@ -29,7 +31,9 @@ extension LDAPConnection {
 /// attribute's.
 public struct LDAPModification: Sendable, Equatable {
     public enum Operation: Int32, Sendable {
-        case add = 0, delete = 1, replace = 2
+        case add = 0
+        case delete = 1
+        case replace = 2
     }
     public var operation: Operation
     public var attribute: String

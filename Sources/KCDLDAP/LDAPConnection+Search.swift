@@ -5,7 +5,9 @@ import Foundation
 
 extension LDAPConnection {
     public enum Scope: Int32, Sendable {
-        case base = 0, oneLevel = 1, subtree = 2
+        case base = 0
+        case oneLevel = 1
+        case subtree = 2
     }
 
     /// A search; with `pageSize`, through the paged results control until the server's cookie is empty.
@@ -30,15 +32,18 @@ extension LDAPConnection {
             var controls: [UnsafeMutablePointer<LDAPControl>?] = [pageControl, nil]
             var result: OpaquePointer?
             defer { ldap_msgfree(result) }
-            logger.debug("LDAP search", metadata: [
-                "base": "\(base)", "scope": "\(scope)", "filter": "\(filter)",
-                "attributes": "\(attributes.joined(separator: ","))",
-            ])
+            logger.debug(
+                "LDAP search",
+                metadata: [
+                    "base": "\(base)", "scope": "\(scope)", "filter": "\(filter)",
+                    "attributes": "\(attributes.joined(separator: ","))",
+                ])
             counters.searchRequests += 1
             let rc = controls.withUnsafeMutableBufferPointer { ctrls in
                 blocking {
-                    ldap_search_ext_s(ld, cBase, scope.rawValue, cFilter, attrs, 0,
-                                      pageSize == nil ? nil : ctrls.baseAddress, nil, &timeout, LDAP_NO_LIMIT, &result)
+                    ldap_search_ext_s(
+                        ld, cBase, scope.rawValue, cFilter, attrs, 0,
+                        pageSize == nil ? nil : ctrls.baseAddress, nil, &timeout, LDAP_NO_LIMIT, &result)
                 }
             }
             try check(rc, "search", dn: base, result: result)
@@ -58,7 +63,8 @@ extension LDAPConnection {
     /// without a cookie.
     private func makePageControl(size: Int, after cookie: inout berval) throws -> UnsafeMutablePointer<LDAPControl>? {
         var control: UnsafeMutablePointer<LDAPControl>?
-        let rc = cookie.bv_val == nil
+        let rc =
+            cookie.bv_val == nil
             ? ldap_create_page_control(ld, ber_int_t(size), nil, 1, &control)
             : ldap_create_page_control(ld, ber_int_t(size), &cookie, 1, &control)
         try check(rc, "paged search setup")

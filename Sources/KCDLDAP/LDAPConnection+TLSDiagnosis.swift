@@ -8,12 +8,14 @@ extension LDAPConnection {
     /// verification off, on a separate throwaway connection, sending nothing else) and say what is wrong.
     func tlsAware(_ failure: LDAPError) -> any Error {
         guard tls.verify, security.certificateVerified != nil,
-              failure.code == .serverDown || failure.code == .connectError else { return failure }
+            failure.code == .serverDown || failure.code == .connectError
+        else { return failure }
         var unverified = tls
         unverified.verify = false
         guard let probe = try? LDAPConnection(uri: uri, tls: unverified, timeout: timeoutSeconds, logger: logger),
-              (try? probe.connect()) != nil,
-              let der = probe.peerCertificate(), let names = CertificateNames(der: der) else { return failure }
+            (try? probe.connect()) != nil,
+            let der = probe.peerCertificate(), let names = CertificateNames(der: der)
+        else { return failure }
         return TLSVerificationError(
             uri: uri, host: Self.checkedName(Self.host(of: uri)), names: names, caFile: tls.caFile)
     }
@@ -50,7 +52,8 @@ public struct TLSVerificationError: Error, CustomStringConvertible {
     public var description: String {
         let trust = caFile.map { "CA file \($0)" } ?? "the system trust store"
         if !names.matches(host: host) {
-            let checksLocalhost = LDAPConnection.host(of: uri).lowercased() == "localhost"
+            let checksLocalhost =
+                LDAPConnection.host(of: uri).lowercased() == "localhost"
                 && host.lowercased() != "localhost"
             let localhost = checksLocalhost ? " (libldap checks 'localhost' as this machine's own name)" : ""
             return "TLS: the certificate of \(uri) does not carry the name '\(host)'\(localhost) "

@@ -48,7 +48,8 @@ public struct RangedAttribute: Equatable, Sendable {
                 }
                 let answer = try fetch("\(range.name);range=\(end + 1)-*")
                 guard let (nextKey, more) = answer.first(where: { RangedAttribute($0.key)?.name == range.name }),
-                      let next = RangedAttribute(nextKey), next.start == end + 1 else {
+                    let next = RangedAttribute(nextKey), next.start == end + 1
+                else {
                     throw RangeRetrievalError(attribute: range.name, after: end)
                 }
                 values += more

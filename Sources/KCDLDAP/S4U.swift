@@ -7,8 +7,10 @@ extension KerberosCredentials {
     /// Asks the KDC, as this host, for a ticket to itself on behalf of `user` (S4U2Self), then with that
     /// ticket as evidence for tickets to each target (S4U2Proxy). Every answer is the KDC's own.
     /// Needs credentials from a keytab with a forwardable TGT (`init(keytab:principal:forwardable: true)`).
-    public func proveDelegation(host: String, impersonating user: String, realm: String,
-                                targets: [(spn: String, declared: Bool)]) throws -> DelegationProof {
+    public func proveDelegation(
+        host: String, impersonating user: String, realm: String,
+        targets: [(spn: String, declared: Bool)]
+    ) throws -> DelegationProof {
         guard let keytabPath, let keytabFile, let cache = memoryCache else {
             throw KerberosError(message: "proving delegation needs the host's own keys: a keytab")
         }
@@ -31,8 +33,9 @@ extension KerberosCredentials {
         var selfCreds: UnsafeMutablePointer<krb5_creds>?
         let selfCode = krb5_get_credentials_for_user(context, 0, cache, &request, nil, &selfCreds)
         guard selfCode == 0, let selfCreds else {
-            return DelegationProof(host: host, principal: principal, impersonated: user,
-                                   selfTicket: outcome(selfCode), selfTicketForwardable: false, targets: [])
+            return DelegationProof(
+                host: host, principal: principal, impersonated: user,
+                selfTicket: outcome(selfCode), selfTicketForwardable: false, targets: [])
         }
         defer { krb5_free_creds(context, selfCreds) }
         let forwardable = selfCreds.pointee.ticket_flags & krb5_flags(TKT_FLG_FORWARDABLE) != 0
@@ -41,12 +44,14 @@ extension KerberosCredentials {
         var evidence: UnsafeMutablePointer<krb5_ticket>?
         try check(krb5_decode_ticket(&selfCreds.pointee.ticket, &evidence), "decoding the S4U2Self ticket")
         defer { krb5_free_ticket(context, evidence) }
-        try check(krb5_server_decrypt_ticket_keytab(context, keytab, evidence),
-                  "decrypting the S4U2Self ticket with \(keytabPath)")
+        try check(
+            krb5_server_decrypt_ticket_keytab(context, keytab, evidence),
+            "decrypting the S4U2Self ticket with \(keytabPath)")
 
         let results = targets.map { proxyTicket(to: $0, realm: realm, evidence: evidence!, cache: cache) }
-        return DelegationProof(host: host, principal: principal, impersonated: user, selfTicket: .granted,
-                               selfTicketForwardable: forwardable, targets: results)
+        return DelegationProof(
+            host: host, principal: principal, impersonated: user, selfTicket: .granted,
+            selfTicketForwardable: forwardable, targets: results)
     }
 
     /// S4U2Proxy: a ticket for the user (the client of `evidence`) to one target, or why the KDC refused it.
@@ -75,7 +80,7 @@ extension KerberosCredentials {
         switch code {
         case krb5_error_code(KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN): return .unknownSPN(text)
         case krb5_error_code(KRB5KDC_ERR_BADOPTION), krb5_error_code(KRB5KDC_ERR_POLICY),
-             krb5_error_code(KRB5_TKT_NOT_FORWARDABLE):
+            krb5_error_code(KRB5_TKT_NOT_FORWARDABLE):
             return .refused(text)
         default:
             return .failed(text)

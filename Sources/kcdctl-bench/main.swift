@@ -13,9 +13,12 @@ let services = Manifest.defaultServices
 
 let names = (0..<hostCount).map { String(format: "HV%05d", $0) }
 let clusters = stride(from: 0, to: hostCount, by: clusterSize).map { start in
-    Cluster(name: "c\(start / clusterSize)", mode: .anyProtocol, hosts: Array(names[start..<min(start + clusterSize, hostCount)]))
+    Cluster(
+        name: "c\(start / clusterSize)", mode: .anyProtocol,
+        hosts: Array(names[start..<min(start + clusterSize, hostCount)]))
 }
-let manifest = Manifest(directory: DirectorySettings(baseDN: "DC=corp,DC=example,DC=com", auth: .init(bindDN: "svc")), clusters: clusters)
+let manifest = Manifest(
+    directory: DirectorySettings(baseDN: "DC=corp,DC=example,DC=com", auth: .init(bindDN: "svc")), clusters: clusters)
 let mappings = SPNMappings(values: ["host=alerter,cifs,http"])
 
 enum State: String, CaseIterable {
@@ -32,15 +35,20 @@ func observed(_ state: State) -> [ObservedComputer] {
     clusters.flatMap { cluster in
         cluster.hosts.map { host in
             let converged = state != .empty
-            var values = converged ? cluster.hosts.filter { $0 != host }.flatMap { peer in
-                services.flatMap { ["\($0)/\(peer)", "\($0)/\(peer.lowercased()).\(domain)"] }
-            } : []
+            var values =
+                converged
+                ? cluster.hosts.filter { $0 != host }.flatMap { peer in
+                    services.flatMap { ["\($0)/\(peer)", "\($0)/\(peer.lowercased()).\(domain)"] }
+                } : []
             if state == .convergedByKcdctl { values.sort { $0.lowercased() < $1.lowercased() } }
             return ObservedComputer(
-                name: host, dn: "CN=\(host),OU=Hyper-V,DC=corp,DC=example,DC=com", dnsHostName: "\(host.lowercased()).\(domain)",
-                userAccountControl: converged ? [.workstationTrustAccount, .trustedToAuthForDelegation] : .workstationTrustAccount,
+                name: host, dn: "CN=\(host),OU=Hyper-V,DC=corp,DC=example,DC=com",
+                dnsHostName: "\(host.lowercased()).\(domain)",
+                userAccountControl: converged
+                    ? [.workstationTrustAccount, .trustedToAuthForDelegation] : .workstationTrustAccount,
                 allowedToDelegateTo: values,
-                servicePrincipalNames: ["HOST/\(host)", "HOST/\(host.lowercased()).\(domain)"] + services.prefix(1).flatMap { ["\($0)/\(host)", "\($0)/\(host.lowercased()).\(domain)"] })
+                servicePrincipalNames: ["HOST/\(host)", "HOST/\(host.lowercased()).\(domain)"]
+                    + services.prefix(1).flatMap { ["\($0)/\(host)", "\($0)/\(host.lowercased()).\(domain)"] })
         }
     }
 }
@@ -53,7 +61,9 @@ func measure(_ state: State) -> (ms: Double, plan: Plan) {
     var times: [Double] = []
     var plan: Plan!
     for _ in 0..<repetitions {
-        let t = clock.measure { plan = try! Reconciler.plan(manifest, domain: domain, observed: state, spnMappings: mappings) }
+        let t = clock.measure {
+            plan = try! Reconciler.plan(manifest, domain: domain, observed: state, spnMappings: mappings)
+        }
         times.append(Double(t.components.seconds) * 1000 + Double(t.components.attoseconds) / 1e15)
     }
     return (median(times), plan)
@@ -66,8 +76,9 @@ if let only = ProcessInfo.processInfo.environment["KCDCTL_BENCH_STATE"].flatMap(
 }
 let results = State.allCases.map { ($0, measure($0)) }
 let empty = results[0].1.plan
-precondition(results.dropFirst().allSatisfy { $0.1.plan.isEmpty } && empty.changes.count == hostCount,
-             "the benchmark's states are not what they claim")
+precondition(
+    results.dropFirst().allSatisfy { $0.1.plan.isEmpty } && empty.changes.count == hostCount,
+    "the benchmark's states are not what they claim")
 // The write invariant that apply checks every plan against, on the plan from empty (the most values).
 let fromEmpty = observed(.empty)
 var guardTimes: [Double] = []
@@ -77,9 +88,10 @@ for _ in 0..<repetitions {
     }
     guardTimes.append(Double(t.components.seconds) * 1000 + Double(t.components.attoseconds) / 1e15)
 }
-let times = (results.map { "\"\($0.0.rawValue)Ms\": \(String(format: "%.1f", $0.1.ms))" }
+let times =
+    (results.map { "\"\($0.0.rawValue)Ms\": \(String(format: "%.1f", $0.1.ms))" }
     + ["\"writeInvariantMs\": \(String(format: "%.1f", median(guardTimes)))"]).joined(separator: ", ")
-print("""
-{"hosts": \(hostCount), "clusterSize": \(clusterSize), "desiredValues": \(empty.summary.valuesToAdd), "repetitions": \(repetitions), \(times)}
-""")
-
+print(
+    """
+    {"hosts": \(hostCount), "clusterSize": \(clusterSize), "desiredValues": \(empty.summary.valuesToAdd), "repetitions": \(repetitions), \(times)}
+    """)

@@ -6,7 +6,8 @@ import KCDLDAP
 extension Kcdctl {
     struct Apply: KcdctlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make AD match: apply a saved plan exactly (no prompt: it was reviewed), or plan from the manifest, confirm and apply that.",
+            abstract:
+                "Make AD match: apply a saved plan exactly (no prompt: it was reviewed), or plan from the manifest, confirm and apply that.",
             discussion: """
                 Each changed host gets one atomic modify whose value-level operations are its preconditions. \
                 Every plan, saved or not, is checked against the manifest before anything is written: only its \
@@ -21,23 +22,37 @@ extension Kcdctl {
         @Argument(help: ArgumentHelp("A plan saved by `kcdctl plan --out`.", valueName: "PLAN.json"))
         var planFile: String?
 
-        @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest. With PLAN.json: it must be the one the plan was made from (without -f, the plan is checked against, and connects as, the manifest inside it).", valueName: "FILE"))
+        @Option(
+            name: [.short, .customLong("file")],
+            help: ArgumentHelp(
+                "The manifest. With PLAN.json: it must be the one the plan was made from (without -f, the plan is checked against, and connects as, the manifest inside it).",
+                valueName: "FILE"))
         var file: String?
 
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var target: TargetOption
         @OptionGroup var detail: DetailOption
 
-        @Flag(name: .customLong("auto-approve"), help: "Apply a plan made from -f without asking (for automation); a saved PLAN.json never asks.")
+        @Flag(
+            name: .customLong("auto-approve"),
+            help: "Apply a plan made from -f without asking (for automation); a saved PLAN.json never asks.")
         var autoApprove = false
 
-        @Option(name: .customLong("max-age"), help: ArgumentHelp("Refuse a saved plan older than this (e.g. 24h, 90m, 3600s, 2d).", valueName: "AGE"))
+        @Option(
+            name: .customLong("max-age"),
+            help: ArgumentHelp("Refuse a saved plan older than this (e.g. 24h, 90m, 3600s, 2d).", valueName: "AGE"))
         var maxAge = "24h"
 
-        @Option(name: .customLong("audit-log"), help: ArgumentHelp("Append the audit trail (JSON Lines) here, overriding audit.file.", valueName: "PATH"))
+        @Option(
+            name: .customLong("audit-log"),
+            help: ArgumentHelp("Append the audit trail (JSON Lines) here, overriding audit.file.", valueName: "PATH"))
         var auditLog: String?
 
-        @Option(name: .customLong("verify-key"), help: ArgumentHelp("Apply PLAN.json only if it is signed by this Ed25519 public key (PEM), as plans.verifyKey does.", valueName: "PUB"))
+        @Option(
+            name: .customLong("verify-key"),
+            help: ArgumentHelp(
+                "Apply PLAN.json only if it is signed by this Ed25519 public key (PEM), as plans.verifyKey does.",
+                valueName: "PUB"))
         var verifyKey: String?
 
         func validate() throws {
@@ -54,8 +69,9 @@ extension Kcdctl {
                 planFile: planFile, manifestFile: file, targets: target.targets, maxAge: PlanDocument.seconds(maxAge)!,
                 verifyKey: verifyKey, autoApprove: autoApprove)
             guard !request.needsConfirmation || Terminal.inputIsTerminal else {
-                throw UsageError("no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` "
-                    + "and apply that, or run apply with --auto-approve")
+                throw UsageError(
+                    "no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` "
+                        + "and apply that, or run apply with --auto-approve")
             }
             let workflow = try ApplyWorkflow(request, now: Date())
             let session = try Session.open(workflow.manifest, path: workflow.manifestPath, directory)
@@ -76,28 +92,30 @@ extension Kcdctl {
             }
             Terminal.out("\n")
             // The audit trail names the plan by its hash: the saved plan's, or that of the plan made here.
-            let audit = try (auditLog ?? session.manifest.auditFile).map { try AuditTrail(
-                log: AuditLog(path: $0),
-                context: .init(workflow.saved ?? session.document(proposal.plan, targets: target.targets),
-                               uri: session.uri, baseDN: session.baseDN,
-                               identity: try session.connection.whoAmI() ?? session.bindIdentity,
-                               boundAs: session.bindIdentity))
+            let audit = try (auditLog ?? session.manifest.auditFile).map {
+                try AuditTrail(
+                    log: AuditLog(path: $0),
+                    context: .init(
+                        workflow.saved ?? session.document(proposal.plan, targets: target.targets),
+                        uri: session.uri, baseDN: session.baseDN,
+                        identity: try session.connection.whoAmI() ?? session.bindIdentity,
+                        boundAs: session.bindIdentity))
             }
             let progress = proposal.plan.changes.count > 20 && Terminal.errorIsTerminal
             // From here on SIGINT and SIGTERM let the host in flight finish (bounded by --timeout), then stop.
             let signals = StopSignals()
             let outcome = try workflow.apply(
                 proposal, session.reconciliation, audit: audit, stopSignal: { signals.received },
-                writesDone: signals.restore
-            ) { event in
-                guard let line = ApplyText.line(for: event) else { return }
-                // On a terminal the progress line gives way to the host's line (carriage return, erase line),
-                // then comes back below it.
-                guard progress, case let .applied(_, done, total, _) = event else { return Terminal.out(line) }
-                Terminal.err("\r\u{1B}[K")
-                Terminal.out(line)
-                Terminal.err("applying: \(done)/\(total) hosts" + (done == total ? "\n" : ""))
-            }
+                writesDone: signals.restore,
+                show: { event in
+                    guard let line = ApplyText.line(for: event) else { return }
+                    // On a terminal the progress line gives way to the host's line (carriage return, erase line),
+                    // then comes back below it.
+                    guard progress, case let .applied(_, done, total, _) = event else { return Terminal.out(line) }
+                    Terminal.err("\r\u{1B}[K")
+                    Terminal.out(line)
+                    Terminal.err("applying: \(done)/\(total) hosts" + (done == total ? "\n" : ""))
+                })
             if progress && !outcome.report.isComplete { Terminal.err("\n") }
             session.logCounters()
             let (out, err) = ApplyText.conclusion(outcome)

@@ -6,13 +6,17 @@ import KCDLDAP
 extension Kcdctl {
     struct Doctor: KcdctlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read-only diagnosis of every known cause of 0x8009030E for the manifest's hosts and the given users.",
+            abstract:
+                "Read-only diagnosis of every known cause of 0x8009030E for the manifest's hosts and the given users.",
             discussion: "Exit 0 no findings or information only, 2 warnings, 1 errors found (or kcdctl could not run).")
 
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
 
-        @Option(name: .customLong("user"), help: ArgumentHelp("A user who starts live migrations (repeatable): sAMAccountName or user@REALM.", valueName: "USER"))
+        @Option(
+            name: .customLong("user"),
+            help: ArgumentHelp(
+                "A user who starts live migrations (repeatable): sAMAccountName or user@REALM.", valueName: "USER"))
         var users: [String] = []
 
         @Option(help: "text or json.")

@@ -19,7 +19,11 @@ extension Kcdctl {
         @Flag(name: .shortAndLong, help: "Print nothing when in sync.")
         var quiet = false
 
-        @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write the outcome in the Prometheus text format (atomically), e.g. for node_exporter's textfile collector.", valueName: "PATH"))
+        @Option(
+            name: .customLong("metrics-file"),
+            help: ArgumentHelp(
+                "Write the outcome in the Prometheus text format (atomically), e.g. for node_exporter's textfile collector.",
+                valueName: "PATH"))
         var metricsFile: String?
 
         func execute() throws -> ExitStatus {
@@ -34,9 +38,14 @@ extension Kcdctl {
                 switch format {
                 case .json: Terminal.out(session.document(plan, targets: target.targets).encoded())
                 case .text where plan.isEmpty:
-                    if !quiet { Terminal.out("In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(manifest.file).\n") }
+                    if !quiet {
+                        Terminal.out(
+                            "In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(manifest.file).\n"
+                        )
+                    }
                 case .text:
-                    Terminal.out("DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n")
+                    Terminal.out(
+                        "DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n")
                     PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
                 }
             } catch {
@@ -49,9 +58,12 @@ extension Kcdctl {
         func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date) throws {
             guard let metricsFile else { return }
             let now = Date()
-            try AtomicFile.write(metricsFile, DriftMetrics.render(.init(
-                plan: plan, finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started),
-                manifest: manifest.file)))
+            try AtomicFile.write(
+                metricsFile,
+                DriftMetrics.render(
+                    .init(
+                        plan: plan, finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started),
+                        manifest: manifest.file)))
         }
     }
 }

@@ -8,10 +8,14 @@ struct Kcdctl: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "kcdctl",
-        abstract: "Keeps Kerberos constrained delegation of Hyper-V hosts in Active Directory as a manifest declares it.",
+        abstract:
+            "Keeps Kerberos constrained delegation of Hyper-V hosts in Active Directory as a manifest declares it.",
         discussion: ExitStatus.helpTable,
         version: version,
-        subcommands: [Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self, Keygen.self]
+        subcommands: [
+            Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self,
+            Keygen.self,
+        ]
     )
 
     /// As ArgumentParser's, except that a usage error (an unknown option or subcommand, a missing -f) exits 1

@@ -14,7 +14,9 @@ extension Kcdctl {
                 never overwritten.
                 """)
 
-        @Option(name: .customLong("out"), help: ArgumentHelp("Where the private key goes; the public key goes to FILE.pub.", valueName: "FILE"))
+        @Option(
+            name: .customLong("out"),
+            help: ArgumentHelp("Where the private key goes; the public key goes to FILE.pub.", valueName: "FILE"))
         var out: String
 
         func execute() throws -> ExitStatus {
@@ -25,7 +27,8 @@ extension Kcdctl {
             let key = PlanSigningKey()
             try AtomicFile.write(out, Array(key.pem.utf8), mode: 0o600)
             try AtomicFile.write(out + ".pub", Array(key.verifyingKey.pem.utf8), mode: 0o644)
-            Terminal.out("Wrote the private key to \(out) and the public key to \(out).pub (\(key.verifyingKey.fingerprint)).\n")
+            Terminal.out(
+                "Wrote the private key to \(out) and the public key to \(out).pub (\(key.verifyingKey.fingerprint)).\n")
             return .success
         }
     }

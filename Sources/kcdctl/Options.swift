@@ -10,13 +10,20 @@ struct DirectoryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Directory URI, overriding directory.uri (env KCDCTL_URI).", valueName: "URI"))
     var uri: String?
 
-    @Option(name: .customLong("base-dn"), help: ArgumentHelp("Search base, overriding directory.baseDN (env KCDCTL_BASE_DN).", valueName: "DN"))
+    @Option(
+        name: .customLong("base-dn"),
+        help: ArgumentHelp("Search base, overriding directory.baseDN (env KCDCTL_BASE_DN).", valueName: "DN"))
     var baseDN: String?
 
-    @Option(help: ArgumentHelp("gssapi: keytab to obtain credentials from, overriding directory.auth.keytab (env KCDCTL_KEYTAB).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "gssapi: keytab to obtain credentials from, overriding directory.auth.keytab (env KCDCTL_KEYTAB).",
+            valueName: "FILE"))
     var keytab: String?
 
-    @Option(help: ArgumentHelp("gssapi: client principal, overriding directory.auth.principal (env KCDCTL_PRINCIPAL).", valueName: "NAME"))
+    @Option(
+        help: ArgumentHelp(
+            "gssapi: client principal, overriding directory.auth.principal (env KCDCTL_PRINCIPAL).", valueName: "NAME"))
     var principal: String?
 
     @Option(help: ArgumentHelp("Seconds allowed for connecting and for each LDAP operation.", valueName: "SECONDS"))
@@ -35,7 +42,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct TargetOption: ParsableArguments {
-    @Option(name: .customLong("target"), help: ArgumentHelp("Limit to this host (repeatable), for staged rollouts.", valueName: "HOST"))
+    @Option(
+        name: .customLong("target"),
+        help: ArgumentHelp("Limit to this host (repeatable), for staged rollouts.", valueName: "HOST"))
     var hosts: [String] = []
 
     /// nil when no --target was given.
@@ -64,6 +73,9 @@ extension KcdctlCommand {
 }
 
 struct DetailOption: ParsableArguments {
-    @Flag(help: "List every value of every host. Text plans of more than 20 hosts are otherwise compact: hosts with the same change are one entry, with at most 8 values of each kind shown.")
+    @Flag(
+        help:
+            "List every value of every host. Text plans of more than 20 hosts are otherwise compact: hosts with the same change are one entry, with at most 8 values of each kind shown."
+    )
     var detailed = false
 }

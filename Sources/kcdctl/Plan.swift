@@ -17,23 +17,41 @@ extension Kcdctl {
         @OptionGroup var target: TargetOption
         @OptionGroup var detail: DetailOption
 
-        @Option(help: "text, json or markdown (a table per cluster and each host's values folded, for a merge-request comment).")
+        @Option(
+            help:
+                "text, json or markdown (a table per cluster and each host's values folded, for a merge-request comment)."
+        )
         var format: Format = .text
 
-        @Option(name: .customLong("markdown-budget"), help: ArgumentHelp("With --format markdown: the most characters to print; what does not fit is cut at a whole section, with a line that says so.", valueName: "CHARS"))
+        @Option(
+            name: .customLong("markdown-budget"),
+            help: ArgumentHelp(
+                "With --format markdown: the most characters to print; what does not fit is cut at a whole section, with a line that says so.",
+                valueName: "CHARS"))
         var markdownBudget = PlanMarkdown.defaultBudget
 
-        @Option(help: ArgumentHelp("Also save the plan (JSON, see docs/plan-format.md) for `kcdctl apply PLAN.json`.", valueName: "PLAN.json"))
+        @Option(
+            help: ArgumentHelp(
+                "Also save the plan (JSON, see docs/plan-format.md) for `kcdctl apply PLAN.json`.",
+                valueName: "PLAN.json"))
         var out: String?
 
-        @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the saved plan (--out) with this Ed25519 private key (PEM, readable by its owner only; `kcdctl keygen` makes one).", valueName: "KEY"))
+        @Option(
+            name: .customLong("sign-key"),
+            help: ArgumentHelp(
+                "Sign the saved plan (--out) with this Ed25519 private key (PEM, readable by its owner only; `kcdctl keygen` makes one).",
+                valueName: "KEY"))
         var signKey: String?
 
-        @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there is nothing to change, 2 when there is, 1 on error.")
+        @Flag(
+            name: .customLong("detailed-exitcode"),
+            help: "Exit 0 when there is nothing to change, 2 when there is, 1 on error.")
         var detailedExitcode = false
 
         func validate() throws {
-            if signKey != nil && out == nil { throw ValidationError("--sign-key signs a saved plan: add --out PLAN.json") }
+            if signKey != nil && out == nil {
+                throw ValidationError("--sign-key signs a saved plan: add --out PLAN.json")
+            }
             if markdownBudget < 1_000 { throw ValidationError("--markdown-budget must be at least 1000 characters") }
         }
 
@@ -52,13 +70,19 @@ extension Kcdctl {
             switch format {
             case .json: Terminal.out(document!.encoded())
             case .markdown:
-                Terminal.out(PlanMarkdown.render(plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))", budget: markdownBudget))
-            case .text: Terminal.out(session.header)
-            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
+                Terminal.out(
+                    PlanMarkdown.render(
+                        plan, manifest: session.manifest, directory: "\(session.uri) (\(session.baseDN))",
+                        budget: markdownBudget))
+            case .text:
+                Terminal.out(session.header)
+                PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             }
             if let out, let document {
                 let signed = document.signature.map { " signed by \($0.key)," } ?? ""
-                Terminal.err("Saved the plan to \(out) (sha256 \(document.sha256 ?? ""),\(signed) made from \(session.manifestPath)); apply exactly it with `kcdctl apply \(out)`.\n")
+                Terminal.err(
+                    "Saved the plan to \(out) (sha256 \(document.sha256 ?? ""),\(signed) made from \(session.manifestPath)); apply exactly it with `kcdctl apply \(out)`.\n"
+                )
             }
             return detailedExitcode && !plan.isEmpty ? .differs : .success
         }
@@ -68,9 +92,12 @@ extension Kcdctl {
 extension Session {
     /// The plan with everything needed to apply it later and to tell what it was computed from.
     func document(_ plan: KCDCore.Plan, targets: [String]?) -> PlanDocument {
-        PlanDocument(plan, .init(
-            kcdctlVersion: Kcdctl.version, createdAt: Date(),
-            manifestPath: URL(fileURLWithPath: manifestPath).standardizedFileURL.path,
-            manifestSHA256: manifest.sha256 ?? "", manifestContent: manifest.source ?? "", uri: uri, baseDN: baseDN, targets: targets))
+        PlanDocument(
+            plan,
+            .init(
+                kcdctlVersion: Kcdctl.version, createdAt: Date(),
+                manifestPath: URL(fileURLWithPath: manifestPath).standardizedFileURL.path,
+                manifestSHA256: manifest.sha256 ?? "", manifestContent: manifest.source ?? "", uri: uri, baseDN: baseDN,
+                targets: targets))
     }
 }

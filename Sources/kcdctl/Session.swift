@@ -34,8 +34,9 @@ struct Session {
         let logger = makeLogger(verbose: options.verbose)
         let resolved = try ConnectionSettings.resolve(
             manifest: manifest, path: path,
-            flags: .init(uri: options.uri, baseDN: options.baseDN, keytab: options.keytab,
-                         principal: options.principal),
+            flags: .init(
+                uri: options.uri, baseDN: options.baseDN, keytab: options.keytab,
+                principal: options.principal),
             environment: ProcessInfo.processInfo.environment)
         disableCoreDumps()
         // A connection the DC drops must surface as an LDAP error, not kill kcdctl on the next write.
@@ -45,8 +46,9 @@ struct Session {
         let binding = try bind(resolved, manifestPath: path, timeout: options.timeout, logger: logger)
         return Session(
             manifestPath: path, manifest: manifest, uri: resolved.uri, baseDN: resolved.baseDN, domain: resolved.domain,
-            directory: ActiveDirectory(connection: try binding.connect(), baseDN: resolved.baseDN,
-                                       reopen: binding.connect),
+            directory: ActiveDirectory(
+                connection: try binding.connect(), baseDN: resolved.baseDN,
+                reopen: binding.connect),
             logger: logger, bindIdentity: binding.identity, credentialSource: binding.credentialSource)
     }
 
@@ -56,8 +58,9 @@ struct Session {
         -> (connect: () throws -> LDAPConnection, identity: String, credentialSource: String?)
     {
         let (uri, settings, auth) = (resolved.uri, resolved.directory, resolved.directory.auth)
-        let tls = LDAPConnection.TLS(caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
-                                     startTLS: settings.usesStartTLS)
+        let tls = LDAPConnection.TLS(
+            caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
+            startTLS: settings.usesStartTLS)
         switch auth.method {
         case .simple:
             let bindDN = auth.bindDN ?? ""
@@ -70,16 +73,18 @@ struct Session {
             }
             return (connect, bindDN, nil)
         case .gssapi:
-            let credentials = if let keytab = auth.keytab, let principal = auth.principal {
-                try KerberosCredentials(keytab: keytab, principal: principal)
-            } else {
-                try KerberosCredentials(defaultCacheExpecting: auth.principal)
-            }
+            let credentials =
+                if let keytab = auth.keytab, let principal = auth.principal {
+                    try KerberosCredentials(keytab: keytab, principal: principal)
+                } else {
+                    try KerberosCredentials(defaultCacheExpecting: auth.principal)
+                }
             let connect = {
                 let connection = try LDAPConnection(uri: uri, tls: tls, timeout: timeout, logger: logger)
                 try withExtendedLifetime(credentials) {
-                    try connection.bindGSSAPI(credentials: auth.keytab == nil ? nil : credentials,
-                                              minimumSSF: auth.minimumSSF)
+                    try connection.bindGSSAPI(
+                        credentials: auth.keytab == nil ? nil : credentials,
+                        minimumSSF: auth.minimumSSF)
                 }
                 return connection
             }
@@ -94,11 +99,15 @@ struct Session {
         if let secret = Secret.takeEnvironment("KCDCTL_BIND_PASSWORD") {
             return secret
         }
-        throw UsageError("no bind password for \(auth.bindDN ?? "the bind DN"): set directory.auth.passwordFile in \(manifestPath) or the KCDCTL_BIND_PASSWORD environment variable")
+        throw UsageError(
+            "no bind password for \(auth.bindDN ?? "the bind DN"): set directory.auth.passwordFile in \(manifestPath) or the KCDCTL_BIND_PASSWORD environment variable"
+        )
     }
 
     static func warnInsecure(_ path: String) {
-        Terminal.warn("directory.tls.insecureSkipVerify is set in \(path): the server's certificate is NOT verified, so anyone on the network path can read and change what kcdctl sends")
+        Terminal.warn(
+            "directory.tls.insecureSkipVerify is set in \(path): the server's certificate is NOT verified, so anyone on the network path can read and change what kcdctl sends"
+        )
     }
 
     /// A crash while a secret is in memory must not write it to a core file.
@@ -110,17 +119,20 @@ struct Session {
     /// With --verbose, what was sent, in numbers.
     func logCounters() {
         let c = connection.counters
-        logger.debug("LDAP requests", metadata: [
-            "searches": "\(c.searchRequests)", "computerSearches": "\(directory.computerSearches)",
-            "modifies": "\(c.modifyRequests)",
-        ])
+        logger.debug(
+            "LDAP requests",
+            metadata: [
+                "searches": "\(c.searchRequests)", "computerSearches": "\(directory.computerSearches)",
+                "modifies": "\(c.modifyRequests)",
+            ])
     }
 
     /// Text plans start with what they were computed against.
     var header: String {
         let hosts = manifest.hosts.count
         let clusters = manifest.clusters.count
-        return "Directory \(uri) (\(baseDN)); manifest \(manifestPath): \(hosts) host\(hosts == 1 ? "" : "s") in \(clusters) cluster\(clusters == 1 ? "" : "s").\n\n"
+        return
+            "Directory \(uri) (\(baseDN)); manifest \(manifestPath): \(hosts) host\(hosts == 1 ? "" : "s") in \(clusters) cluster\(clusters == 1 ? "" : "s").\n\n"
     }
 }
 

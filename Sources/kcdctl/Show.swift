@@ -13,19 +13,25 @@ extension Kcdctl {
                 and shown as text with the manifest it was made from, as JSON, or as Markdown (--format).
                 """)
 
-        @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest (YAML) naming the directory.", valueName: "FILE"))
+        @Option(
+            name: [.short, .customLong("file")],
+            help: ArgumentHelp("The manifest (YAML) naming the directory.", valueName: "FILE"))
         var file: String?
 
         @OptionGroup var directory: DirectoryOptions
         @OptionGroup var detail: DetailOption
 
-        @Option(name: .customLong("plan"), help: ArgumentHelp("A saved plan to show, with the manifest inside it.", valueName: "PLAN.json"))
+        @Option(
+            name: .customLong("plan"),
+            help: ArgumentHelp("A saved plan to show, with the manifest inside it.", valueName: "PLAN.json"))
         var planFile: String?
 
         @Option(help: "For a saved plan: text, json or markdown.")
         var format: Plan.Format = .text
 
-        @Argument(help: ArgumentHelp("Computer names (sAMAccountName without the $), or one saved plan.", valueName: "HOST | PLAN.json"))
+        @Argument(
+            help: ArgumentHelp(
+                "Computer names (sAMAccountName without the $), or one saved plan.", valueName: "HOST | PLAN.json"))
         var hosts: [String] = []
 
         /// The saved plan to show: --plan, or a lone argument that cannot be a computer name.
@@ -34,15 +40,20 @@ extension Kcdctl {
         }
 
         func validate() throws {
-            if planFile != nil && !hosts.isEmpty { throw ValidationError("--plan shows a saved plan: name no computers") }
-            if savedPlan == nil && hosts.isEmpty { throw ValidationError("name at least one computer, or a saved plan") }
+            if planFile != nil && !hosts.isEmpty {
+                throw ValidationError("--plan shows a saved plan: name no computers")
+            }
+            if savedPlan == nil && hosts.isEmpty {
+                throw ValidationError("name at least one computer, or a saved plan")
+            }
             if savedPlan == nil && format != .text { throw ValidationError("--format is for a saved plan") }
         }
 
         func execute() throws -> ExitStatus {
             if let savedPlan { return try showPlan(savedPlan) }
             guard let path = file ?? ProcessInfo.processInfo.environment["KCDCTL_MANIFEST"] else {
-                throw UsageError("no manifest: pass -f FILE or set KCDCTL_MANIFEST (show takes the directory settings from it)")
+                throw UsageError(
+                    "no manifest: pass -f FILE or set KCDCTL_MANIFEST (show takes the directory settings from it)")
             }
             let session = try Session.open(manifest: path, directory)
             let found = try session.directory.computers(named: hosts)
@@ -59,8 +70,12 @@ extension Kcdctl {
             switch format {
             case .json: Terminal.out(document.encoded())
             case .markdown:
-                let manifest = try ManifestLoader.load(contents: Array(document.manifest.content.utf8), path: document.manifest.path)
-                Terminal.out(PlanMarkdown.render(plan, manifest: manifest, directory: "\(document.directory.uri) (\(document.directory.baseDN))"))
+                let manifest = try ManifestLoader.load(
+                    contents: Array(document.manifest.content.utf8), path: document.manifest.path)
+                Terminal.out(
+                    PlanMarkdown.render(
+                        plan, manifest: manifest, directory: "\(document.directory.uri) (\(document.directory.baseDN))")
+                )
             case .text:
                 Terminal.out(ShowText.savedPlanHeader(document, path: path))
                 PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)

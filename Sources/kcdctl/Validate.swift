@@ -14,7 +14,11 @@ extension Kcdctl {
 
         @OptionGroup var manifest: ManifestOption
 
-        @Flag(name: .customLong("no-files"), help: "Check the manifest only, not the files it names (e.g. in a merge-request pipeline without the secrets).")
+        @Flag(
+            name: .customLong("no-files"),
+            help:
+                "Check the manifest only, not the files it names (e.g. in a merge-request pipeline without the secrets)."
+        )
         var noFiles = false
 
         func execute() throws -> ExitStatus {
@@ -26,7 +30,9 @@ extension Kcdctl {
             }
             // How many values the manifest declares does not depend on the DNS suffix.
             let values = DesiredState.expand(m, domain: "").hosts.reduce(0) { $0 + $1.targets.count }
-            Terminal.out("\(manifest.file): valid: \(m.clusters.count) cluster\(m.clusters.count == 1 ? "" : "s"), \(m.hosts.count) host\(m.hosts.count == 1 ? "" : "s"), \(values) delegation values declared.\n")
+            Terminal.out(
+                "\(manifest.file): valid: \(m.clusters.count) cluster\(m.clusters.count == 1 ? "" : "s"), \(m.hosts.count) host\(m.hosts.count == 1 ? "" : "s"), \(values) delegation values declared.\n"
+            )
             return .success
         }
 

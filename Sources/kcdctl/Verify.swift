@@ -6,7 +6,8 @@ import KCDLDAP
 extension Kcdctl {
     struct Verify: KcdctlCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prove with the KDC that a host may delegate exactly as the manifest declares (S4U2Self + S4U2Proxy).",
+            abstract:
+                "Prove with the KDC that a host may delegate exactly as the manifest declares (S4U2Self + S4U2Proxy).",
             discussion: """
                 Uses the host's own key (its keytab), in memory, so it belongs in labs and pipelines that hold host \
                 keytabs; production hosts' keys normally stay on the hosts. Needs no LDAP bind. Exit 0 when the KDC \
@@ -29,13 +30,20 @@ extension Kcdctl {
         @Option(help: ArgumentHelp("The host's principal (default HOST$@REALM).", valueName: "NAME"))
         var principal: String?
 
-        @Option(help: ArgumentHelp("The Kerberos realm (default: the manifest's domain in capitals).", valueName: "REALM"))
+        @Option(
+            help: ArgumentHelp("The Kerberos realm (default: the manifest's domain in capitals).", valueName: "REALM"))
         var realm: String?
 
-        @Option(name: .customLong("service"), help: ArgumentHelp("Check only targets of this service class (repeatable), e.g. cifs.", valueName: "CLASS"))
+        @Option(
+            name: .customLong("service"),
+            help: ArgumentHelp("Check only targets of this service class (repeatable), e.g. cifs.", valueName: "CLASS"))
         var services: [String] = []
 
-        @Option(name: .customLong("must-refuse"), help: ArgumentHelp("An SPN the host must NOT reach (default: cifs/ on a host of the manifest outside HOST's clusters, else on the DC of directory.uri).", valueName: "SPN"))
+        @Option(
+            name: .customLong("must-refuse"),
+            help: ArgumentHelp(
+                "An SPN the host must NOT reach (default: cifs/ on a host of the manifest outside HOST's clusters, else on the DC of directory.uri).",
+                valueName: "SPN"))
         var mustRefuse: String?
 
         @Option(help: "text or json.")

@@ -61,12 +61,15 @@ struct ApplyAgainstSamba {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
         let changes = try #require(json["changes"] as? [[String: Any]])
         #expect(changes.map { $0["host"] as? String } == remaining)
-        #expect(changes.allSatisfy { ($0["remove"] as? [String])?.count == 4 && ($0["add"] as? [String])?.isEmpty == true })
+        #expect(
+            changes.allSatisfy { ($0["remove"] as? [String])?.count == 4 && ($0["add"] as? [String])?.isEmpty == true })
 
         #expect(try kcdctl("apply", "-f", try dc.manifest(hosts: remaining), "--auto-approve").status == 0)
         let after = try dc.read(hosts)
         for host in remaining {
-            #expect(lowered(after[host]!.allowedToDelegateTo) == expectedTargets(of: host, peers: remaining, domain: dc.domain))
+            #expect(
+                lowered(after[host]!.allowedToDelegateTo)
+                    == expectedTargets(of: host, peers: remaining, domain: dc.domain))
         }
         // The host that left the manifest is no longer managed: kcdctl does not touch it.
         #expect(after[hosts[2]]!.allowedToDelegateTo.count == 8)
@@ -78,16 +81,22 @@ struct ApplyAgainstSamba {
         try dc.addValues(hosts[0], ["http/web01.\(dc.domain)", "cifs/OLDHOST"])
         try dc.addValues(hosts[1], ["cifs/OLDHOST"])
 
-        #expect(try kcdctl("apply", "-f", try dc.manifest(hosts: hosts, more: "    prune: none"), "--auto-approve").status == 0)
+        #expect(
+            try kcdctl("apply", "-f", try dc.manifest(hosts: hosts, more: "    prune: none"), "--auto-approve").status
+                == 0)
         var after = try dc.read(hosts)
         #expect(after[hosts[0]]!.allowedToDelegateTo.contains("http/web01.\(dc.domain)"))
         #expect(after[hosts[0]]!.allowedToDelegateTo.contains("cifs/OLDHOST"), "prune: none only adds")
 
         #expect(try kcdctl("apply", "-f", try dc.manifest(hosts: hosts), "--auto-approve").status == 0)
         after = try dc.read(hosts)
-        #expect(after[hosts[0]]!.allowedToDelegateTo.contains("http/web01.\(dc.domain)"), "http is not a managed service class")
+        #expect(
+            after[hosts[0]]!.allowedToDelegateTo.contains("http/web01.\(dc.domain)"),
+            "http is not a managed service class")
         #expect(!after[hosts[0]]!.allowedToDelegateTo.contains("cifs/OLDHOST"), "prune: managed removes it")
-        #expect(lowered(after[hosts[1]]!.allowedToDelegateTo) == expectedTargets(of: hosts[1], peers: hosts, domain: dc.domain))
+        #expect(
+            lowered(after[hosts[1]]!.allowedToDelegateTo)
+                == expectedTargets(of: hosts[1], peers: hosts, domain: dc.domain))
     }
 
     @Test func mixedCaseValuesAlreadyThereCauseNoChurn() throws {
@@ -111,7 +120,10 @@ struct ApplyAgainstSamba {
         let before = try dc.read(hosts).mapValues(\.usnChanged)
         let r = try kcdctl("apply", "-f", try dc.manifest(hosts: hosts), "--auto-approve")
         #expect(r.status == 1)
-        #expect(r.stderr == "kcdctl: error: 2 hosts of the manifest have no computer object in the directory: \(hosts[2]) (cluster c), \(hosts[3]) (cluster c); nothing was changed\n")
+        #expect(
+            r.stderr
+                == "kcdctl: error: 2 hosts of the manifest have no computer object in the directory: \(hosts[2]) (cluster c), \(hosts[3]) (cluster c); nothing was changed\n"
+        )
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
@@ -127,7 +139,9 @@ struct ApplyAgainstSamba {
         // kcdctl itself never sends such a name: the manifest is refused before any connection.
         let r = try kcdctl("plan", "-f", try dc.manifest(hosts: [hosts[1], "\(hosts[0]))(cn=*"]))
         #expect(r.status == 1)
-        #expect(r.stderr.contains("'\(hosts[0]))(cn=*' is not a computer name: only letters, digits and '-' are allowed"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("'\(hosts[0]))(cn=*' is not a computer name: only letters, digits and '-' are allowed"),
+            "\(r.stderr)")
     }
 
     @Test func unconstrainedDelegationIsRemovedAndEveryOtherBitKept() throws {
@@ -140,7 +154,8 @@ struct ApplyAgainstSamba {
         #expect(plan.stdout.contains("- TRUSTED_FOR_DELEGATION  (unconstrained delegation)  SECURITY FIX"))
         #expect(plan.stdout.contains("1 security fix"))
         #expect(try kcdctl("apply", "-f", try dc.manifest(hosts: hosts), "--auto-approve").status == 0)
-        #expect(try dc.read(hosts)[hosts[0]]!.userAccountControl
+        #expect(
+            try dc.read(hosts)[hosts[0]]!.userAccountControl
                 == [.workstationTrustAccount, .dontExpirePassword, .trustedToAuthForDelegation])
     }
 
@@ -152,7 +167,10 @@ struct ApplyAgainstSamba {
         #expect(r.status == 0)
         #expect(r.stdout.contains("- TRUSTED_TO_AUTH_FOR_DELEGATION"))
         let after = try dc.read(hosts)
-        #expect(after.values.allSatisfy { $0.userAccountControl == .workstationTrustAccount && $0.allowedToDelegateTo.count == 4 })
+        #expect(
+            after.values.allSatisfy {
+                $0.userAccountControl == .workstationTrustAccount && $0.allowedToDelegateTo.count == 4
+            })
     }
 
     @Test func exitCodesForReviewAndCron() throws {
@@ -183,7 +201,10 @@ struct ApplyAgainstSamba {
         let before = try dc.read(hosts).mapValues(\.usnChanged)
         let r = try kcdctl("apply", "-f", try dc.manifest(hosts: hosts))
         #expect(r.status == 1)
-        #expect(r.stderr == "kcdctl: error: no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` and apply that, or run apply with --auto-approve\n")
+        #expect(
+            r.stderr
+                == "kcdctl: error: no terminal to confirm on: review the change with `kcdctl plan --out PLAN.json` and apply that, or run apply with --auto-approve\n"
+        )
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
     }
 
@@ -207,8 +228,11 @@ struct ApplyAgainstSamba {
         let hosts = TestDC.names("a", "b", "fs")
         try dc.addComputers(hosts)
         // The storage server registers only HOST/ in short form: cifs/<short> maps to it, cifs/<fqdn> does not.
-        try dc.ldapModify("dn: \(dc.dn(hosts[2]))\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: HOST/\(hosts[2])\n")
-        let r = try kcdctl("plan", "-f", try dc.manifest(hosts: Array(hosts.prefix(2)), more: "    smbStorage: [\(hosts[2])]"))
+        try dc.ldapModify(
+            "dn: \(dc.dn(hosts[2]))\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: HOST/\(hosts[2])\n"
+        )
+        let r = try kcdctl(
+            "plan", "-f", try dc.manifest(hosts: Array(hosts.prefix(2)), more: "    smbStorage: [\(hosts[2])]"))
         #expect(r.status == 0)
         #expect(r.stdout.contains("! cifs/\(hosts[2].lowercased()).\(dc.domain): not registered on \(hosts[2])"))
         #expect(!r.stdout.contains("! cifs/\(hosts[2]):"))
@@ -230,12 +254,15 @@ struct ApplyAgainstSamba {
         let report = try reconciliation.apply(plan)
         #expect(report.stale.map(\.change.host) == [first.host])
         #expect(report.stale.first?.difference == "msDS-AllowedToDelegateTo gained \(first.add[0].value)")
-        #expect(report.applied.isEmpty && report.notAttempted.map(\.host) == [plan.changes[1].host], "nothing is written when any host is stale")
+        #expect(
+            report.applied.isEmpty && report.notAttempted.map(\.host) == [plan.changes[1].host],
+            "nothing is written when any host is stale")
 
         // The directory itself refuses the whole modify when a precondition no longer holds.
         #expect(throws: ChangedMeanwhile.self) { try directory.apply(first) }
         let after = try dc.read(hosts)[first.host]!
-        #expect(after.allowedToDelegateTo == [first.add[0].value], "none of the other operations of that modify applied")
+        #expect(
+            after.allowedToDelegateTo == [first.add[0].value], "none of the other operations of that modify applied")
         #expect(after.userAccountControl == .workstationTrustAccount)
 
         // A re-run converges.
@@ -250,7 +277,8 @@ struct ApplyAgainstSamba {
         try "not-the-password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: wrong)
         let manifest = try dc.manifest(hosts: hosts)
-        let text = try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(of: dc.passwordFile, with: wrong)
+        let text = try String(contentsOfFile: manifest, encoding: .utf8).replacingOccurrences(
+            of: dc.passwordFile, with: wrong)
         try text.write(toFile: manifest, atomically: true, encoding: .utf8)
         let r = try kcdctl("drift", "-f", manifest)
         #expect(r.status == 1)
@@ -273,7 +301,8 @@ struct ApplyAgainstSamba {
         #expect(try kcdctl("apply", "-f", manifest, "--auto-approve").status == 0)
         let r = try kcdctl("show", "-f", manifest, hosts[0], "nosuchhost")
         #expect(r.status == 1)
-        #expect(r.stdout.contains("delegation:         constrained to the services below, use any authentication protocol"))
+        #expect(
+            r.stdout.contains("delegation:         constrained to the services below, use any authentication protocol"))
         #expect(r.stdout.contains("msDS-AllowedToDelegateTo (4):"))
         #expect(r.stderr.contains("nosuchhost: no computer object"))
     }
@@ -283,7 +312,10 @@ struct ApplyAgainstSamba {
         let hosts = (1...20).map { prefix + String(format: "r%02d", $0) }
         try dc.addComputers(hosts)
         // 20 hosts' plan is well over a pipe's 64 KiB, so kcdctl is still writing when `head` leaves.
-        let r = try run(["bash", "-c", "'\(try kcdctlBinary())' plan -f '\(try dc.manifest(hosts: hosts))' | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
+        let r = try run([
+            "bash", "-c",
+            "'\(try kcdctlBinary())' plan -f '\(try dc.manifest(hosts: hosts))' | head -1 >/dev/null; echo ${PIPESTATUS[0]}",
+        ])
         #expect(r.stdout == "141\n", "exit as by SIGPIPE, not a crash: \(r.stdout) \(r.stderr)")
         #expect(r.stderr.isEmpty)
     }
@@ -311,7 +343,9 @@ struct ApplyAgainstSamba {
         let first = try #require(found.first { $0.name == hosts[0] })
         #expect(Set(first.allowedToDelegateTo) == Set(extra))
         #expect(found.first { $0.name == hosts[1] }?.allowedToDelegateTo == [])
-        #expect(directory.computerSearches == 2, "the search, then range 100-*, which Samba answers whole (AD would cap it at 1,500)")
+        #expect(
+            directory.computerSearches == 2,
+            "the search, then range 100-*, which Samba answers whole (AD would cap it at 1,500)")
 
         // Planned through ranges, the 300 foreign values stay and nothing is added twice.
         let manifest = try ManifestLoader.load(path: try dc.manifest(hosts: hosts))

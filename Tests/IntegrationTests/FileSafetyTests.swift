@@ -13,7 +13,8 @@ func withScratchFolder<R>(_ body: (String) throws -> R) throws -> R {
 
 /// The built kcdctl, killed after `seconds` if it has not ended by then, so that a regression that blocks
 /// fails its test instead of hanging the suite.
-func kcdctl(within seconds: Double, _ arguments: [String]) throws -> (result: RunResult, elapsed: Duration, ended: Bool) {
+func kcdctl(within seconds: Double, _ arguments: [String]) throws -> (result: RunResult, elapsed: Duration, ended: Bool)
+{
     let clock = ContinuousClock()
     let started = clock.now
     let running = try startKcdctl(arguments)
@@ -24,7 +25,9 @@ func kcdctl(within seconds: Double, _ arguments: [String]) throws -> (result: Ru
     return (result, clock.now - started, ended)
 }
 
-@Suite("Files kcdctl reads and writes, against the Samba AD DC", .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
+@Suite(
+    "Files kcdctl reads and writes, against the Samba AD DC",
+    .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
 struct FileSafety {
     let dc = TestDC.shared!
 
@@ -33,14 +36,14 @@ struct FileSafety {
     func manifest(in folder: String, hosts: [String], directory: String? = nil) throws -> String {
         let path = folder + "/manifest.yaml"
         try """
-            version: 1
-            \(directory ?? dc.simpleDirectory)
-            clusters:
-              - name: c
-                mode: \(DelegationMode.anyProtocol.rawValue)
-                hosts: [\(hosts.joined(separator: ", "))]
+        version: 1
+        \(directory ?? dc.simpleDirectory)
+        clusters:
+          - name: c
+            mode: \(DelegationMode.anyProtocol.rawValue)
+            hosts: [\(hosts.joined(separator: ", "))]
 
-            """.write(toFile: path, atomically: false, encoding: .utf8)
+        """.write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 
@@ -55,16 +58,19 @@ struct FileSafety {
     func aFIFOInPlaceOfASecretOrTheCAIsRefusedAtOnce(what: String) throws {
         try withScratchFolder { folder in
             let fifo = try fifo(in: folder)
-            let directory = switch what {
-            case "password file": dc.simpleDirectory.replacingOccurrences(of: dc.passwordFile, with: fifo)
-            case "keytab": dc.gssapiDirectory().replacingOccurrences(of: dc.keytab, with: fifo)
-            default: dc.simpleDirectory.replacingOccurrences(of: dc.caFile, with: fifo)
-            }
+            let directory =
+                switch what {
+                case "password file": dc.simpleDirectory.replacingOccurrences(of: dc.passwordFile, with: fifo)
+                case "keytab": dc.gssapiDirectory().replacingOccurrences(of: dc.keytab, with: fifo)
+                default: dc.simpleDirectory.replacingOccurrences(of: dc.caFile, with: fifo)
+                }
             let manifest = try manifest(in: folder, hosts: ["HV01"], directory: directory)
             let (r, elapsed, ended) = try kcdctl(within: 20, ["plan", "-f", manifest, "--timeout", "5"])
             #expect(ended, "kcdctl blocked on a FIFO as its \(what)")
             #expect(r.status == 1 && elapsed < .seconds(5), "\(elapsed)")
-            #expect(r.stderr == "kcdctl: error: \(what) \(fifo) is a FIFO, not a regular file: refusing to read it\n", "\(r.stderr)")
+            #expect(
+                r.stderr == "kcdctl: error: \(what) \(fifo) is a FIFO, not a regular file: refusing to read it\n",
+                "\(r.stderr)")
         }
     }
 
@@ -75,10 +81,13 @@ struct FileSafety {
         try withScratchFolder { folder in
             let manifest = try manifest(in: folder, hosts: hosts)
             let fifo = try fifo(in: folder)
-            let (r, elapsed, ended) = try kcdctl(within: 20, ["apply", fifo, "-f", manifest, "--auto-approve", "--timeout", "5"])
+            let (r, elapsed, ended) = try kcdctl(
+                within: 20, ["apply", fifo, "-f", manifest, "--auto-approve", "--timeout", "5"])
             #expect(ended, "kcdctl blocked on a FIFO as its saved plan")
             #expect(r.status == 1 && elapsed < .seconds(5), "\(elapsed)")
-            #expect(r.stderr.contains("saved plan \(fifo) is a FIFO, not a regular file: refusing to read it"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("saved plan \(fifo) is a FIFO, not a regular file: refusing to read it"),
+                "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         }
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before, "nothing was written")
@@ -96,10 +105,13 @@ struct FileSafety {
             let fifo = try fifo(in: folder)
             let reader = withReader ? open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1
             defer { if reader >= 0 { close(reader) } }
-            let (r, elapsed, ended) = try kcdctl(within: 20, ["apply", "-f", manifest, "--auto-approve", "--audit-log", fifo, "--timeout", "5"])
+            let (r, elapsed, ended) = try kcdctl(
+                within: 20, ["apply", "-f", manifest, "--auto-approve", "--audit-log", fifo, "--timeout", "5"])
             #expect(ended, "kcdctl blocked on a FIFO as its audit log")
             #expect(r.status == 1 && elapsed < .seconds(5), "\(elapsed)")
-            #expect(r.stderr.contains("audit log \(fifo) is a FIFO, not a regular file: refusing to write to it"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("audit log \(fifo) is a FIFO, not a regular file: refusing to write to it"),
+                "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         }
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before, "nothing was written")
@@ -113,18 +125,24 @@ struct FileSafety {
         try dc.addComputers(hosts)
         try withScratchFolder { folder in
             let manifest = try manifest(in: folder, hosts: hosts)
-            let target = folder + "/out", victim = folder + "/victim"
+            let target = folder + "/out"
+            let victim = folder + "/victim"
             try "precious\n".write(toFile: victim, atomically: false, encoding: .utf8)
             try FileManager.default.createSymbolicLink(atPath: target, withDestinationPath: victim)
-            let lastPid = Int((try String(contentsOfFile: "/proc/sys/kernel/ns_last_pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))!
-            let maxPid = Int((try String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))!
+            let lastPid = Int(
+                (try String(contentsOfFile: "/proc/sys/kernel/ns_last_pid", encoding: .utf8)).trimmingCharacters(
+                    in: .whitespacesAndNewlines))!
+            let maxPid = Int(
+                (try String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)).trimmingCharacters(
+                    in: .whitespacesAndNewlines))!
             var planted: Set<String> = ["manifest.yaml", "out", "victim"]
             for step in 1...2000 {
                 let name = "out.tmp-\((lastPid + step - 1) % maxPid + 1)"
                 try FileManager.default.createSymbolicLink(atPath: folder + "/" + name, withDestinationPath: victim)
                 planted.insert(name)
             }
-            let (r, _, ended) = command == "plan --out"
+            let (r, _, ended) =
+                command == "plan --out"
                 ? try kcdctl(within: 20, ["plan", "-f", manifest, "--out", target])
                 : try kcdctl(within: 20, ["drift", "-f", manifest, "--quiet", "--metrics-file", target])
             #expect(ended)
@@ -134,7 +152,9 @@ struct FileSafety {
             #expect(type == .typeRegular)
             let written = try String(contentsOfFile: target, encoding: .utf8)
             #expect(command == "plan --out" ? written.contains("\"changes\"") : written.contains("kcdctl_drift_hosts{"))
-            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == planted, "a temporary file was left behind")
+            #expect(
+                Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == planted,
+                "a temporary file was left behind")
         }
     }
 }

@@ -31,43 +31,52 @@ struct InProcessApply {
         let status: ExitStatus
         do {
             let workflow = try ApplyWorkflow(
-                ApplyRequest(planFile: nil, manifestFile: manifest, targets: nil, maxAge: 86400, verifyKey: nil,
-                             autoApprove: true),
+                ApplyRequest(
+                    planFile: nil, manifestFile: manifest, targets: nil, maxAge: 86400, verifyKey: nil,
+                    autoApprove: true),
                 now: Date())
-            let settings = try ConnectionSettings.resolve(manifest: workflow.manifest, path: manifest, flags: .init(),
-                                                          environment: [:])
-            let tls = LDAPConnection.TLS(caFile: settings.directory.tls.caFile,
-                                         startTLS: settings.directory.usesStartTLS)
+            let settings = try ConnectionSettings.resolve(
+                manifest: workflow.manifest, path: manifest, flags: .init(),
+                environment: [:])
+            let tls = LDAPConnection.TLS(
+                caFile: settings.directory.tls.caFile,
+                startTLS: settings.directory.usesStartTLS)
             let password = try Secret(contentsOfFile: dc.passwordFile)
             let connect = { [timeout, dc] () throws -> LDAPConnection in
-                let connection = try LDAPConnection(uri: settings.uri, tls: tls, timeout: timeout,
-                                                    logger: Logger(label: "test"))
+                let connection = try LDAPConnection(
+                    uri: settings.uri, tls: tls, timeout: timeout,
+                    logger: Logger(label: "test"))
                 try connection.bindSimple(dn: dc.bindDN, password: password)
                 return connection
             }
             let directory = ActiveDirectory(connection: try connect(), baseDN: settings.baseDN, reopen: connect)
-            let reconciliation = Reconciliation(manifest: workflow.manifest, domain: settings.domain,
-                                                directory: directory)
+            let reconciliation = Reconciliation(
+                manifest: workflow.manifest, domain: settings.domain,
+                directory: directory)
             let proposal = try workflow.proposal(reconciliation, uri: settings.uri, baseDN: settings.baseDN)
-            let document = PlanDocument(proposal.plan, .init(
-                kcdctlVersion: "test", createdAt: Date(), manifestPath: manifest,
-                manifestSHA256: workflow.manifest.sha256 ?? "", manifestContent: workflow.manifest.source ?? "",
-                uri: settings.uri, baseDN: settings.baseDN))
+            let document = PlanDocument(
+                proposal.plan,
+                .init(
+                    kcdctlVersion: "test", createdAt: Date(), manifestPath: manifest,
+                    manifestSHA256: workflow.manifest.sha256 ?? "", manifestContent: workflow.manifest.source ?? "",
+                    uri: settings.uri, baseDN: settings.baseDN))
             let trail = try audit.map { path in
-                AuditTrail(log: try AuditLog(path: path), context: .init(
-                    document, uri: settings.uri, baseDN: settings.baseDN,
-                    identity: try directory.connection.whoAmI() ?? dc.bindDN, boundAs: dc.bindDN))
+                AuditTrail(
+                    log: try AuditLog(path: path),
+                    context: .init(
+                        document, uri: settings.uri, baseDN: settings.baseDN,
+                        identity: try directory.connection.whoAmI() ?? dc.bindDN, boundAs: dc.bindDN))
             }
             let signals = Signals()
             let outcome = try workflow.apply(
-                proposal, reconciliation, audit: trail, stopSignal: { signals.received }
-            ) { event in
-                if let line = ApplyText.line(for: event) { out += line }
-                if case let .applied(_, done, _, _) = event, done == pauseAfter {
-                    fault(signals)
-                    faulted = clock.now
-                }
-            }
+                proposal, reconciliation, audit: trail, stopSignal: { signals.received },
+                show: { event in
+                    if let line = ApplyText.line(for: event) { out += line }
+                    if case let .applied(_, done, _, _) = event, done == pauseAfter {
+                        fault(signals)
+                        faulted = clock.now
+                    }
+                })
             let conclusion = ApplyText.conclusion(outcome)
             out += conclusion.out
             err += conclusion.err

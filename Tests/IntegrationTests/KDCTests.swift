@@ -12,13 +12,19 @@ struct ProofResult {
     var text: String
 }
 
-@Suite("The KDC as the judge: verify and doctor against the Samba AD DC", .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
+@Suite(
+    "The KDC as the judge: verify and doctor against the Samba AD DC",
+    .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
 struct KDCJudge {
     let dc = TestDC.shared!
 
-    func verify(_ manifest: String, host: String, keytab: String, user: String, mustRefuse: String, cifsOnly: Bool = true) throws -> ProofResult {
-        var arguments = ["verify", "-f", manifest, "--host", host, "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
-                         "--must-refuse", mustRefuse, "--format", "json"]
+    func verify(
+        _ manifest: String, host: String, keytab: String, user: String, mustRefuse: String, cifsOnly: Bool = true
+    ) throws -> ProofResult {
+        var arguments = [
+            "verify", "-f", manifest, "--host", host, "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
+            "--must-refuse", mustRefuse, "--format", "json",
+        ]
         if cifsOnly { arguments += ["--service", "cifs"] }
         let r = try startKcdctl(arguments).wait()
         guard let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
@@ -27,7 +33,8 @@ struct KDCJudge {
         let targets = json["targets"] as? [[String: Any]] ?? []
         return ProofResult(
             status: r.status, selfTicketForwardable: json["selfTicketForwardable"] as? Bool ?? false,
-            outcomes: Dictionary(uniqueKeysWithValues: targets.map { ($0["spn"] as! String, $0["outcome"] as! String) }),
+            outcomes: Dictionary(
+                uniqueKeysWithValues: targets.map { ($0["spn"] as! String, $0["outcome"] as! String) }),
             matches: json["matchesManifest"] as? Bool ?? false, text: r.stdout)
     }
 
@@ -55,7 +62,8 @@ struct KDCJudge {
         #expect(proof.outcomes["cifs/\(outsider)"] == "refused")
 
         // All declared targets: Samba's KDC cannot look up SPNs with spaces, a distinct outcome.
-        let full = try verify(manifest, host: hosts[0], keytab: keytab, user: user, mustRefuse: "cifs/\(outsider)", cifsOnly: false)
+        let full = try verify(
+            manifest, host: hosts[0], keytab: keytab, user: user, mustRefuse: "cifs/\(outsider)", cifsOnly: false)
         #expect(full.status == 2)
         #expect(full.outcomes["Microsoft Virtual System Migration Service/\(hosts[1])"] == "KDC does not know this SPN")
         #expect(full.outcomes["cifs/\(hosts[1])"] == "granted")
@@ -64,13 +72,19 @@ struct KDCJudge {
         // nothing: inconclusive (exit 3), never "does NOT grant what the manifest declares".
         let unknown = try verify(manifest, host: hosts[0], keytab: keytab, user: user, mustRefuse: "cifs/10.0.0.5")
         #expect(unknown.status == 3, "\(unknown.text)")
-        #expect(unknown.outcomes["cifs/\(hosts[1])"] == "granted" && unknown.outcomes["cifs/10.0.0.5"] == "KDC does not know this SPN")
+        #expect(
+            unknown.outcomes["cifs/\(hosts[1])"] == "granted"
+                && unknown.outcomes["cifs/10.0.0.5"] == "KDC does not know this SPN")
         #expect(unknown.text.contains("\"verdict\" : \"inconclusive\""))
-        let text = try kcdctl("verify", "-f", manifest, "--host", hosts[0], "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
-                              "--must-refuse", "cifs/10.0.0.5", "--service", "cifs")
-        #expect(text.stdout.contains("Inconclusive: the KDC grants every declared target") && !text.stdout.contains("does NOT grant"))
+        let text = try kcdctl(
+            "verify", "-f", manifest, "--host", hosts[0], "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
+            "--must-refuse", "cifs/10.0.0.5", "--service", "cifs")
+        #expect(
+            text.stdout.contains("Inconclusive: the KDC grants every declared target")
+                && !text.stdout.contains("does NOT grant"))
         // With no --must-refuse the default probe is a host of the manifest outside this host's cluster.
-        let outsiderManifest = try dc.manifest("""
+        let outsiderManifest = try dc.manifest(
+            """
               - name: c
                 mode: any-protocol
                 hosts: [\(hosts.joined(separator: ", "))]
@@ -78,9 +92,13 @@ struct KDCJudge {
                 mode: any-protocol
                 hosts: [\(outsider)]
             """)
-        let byDefault = try kcdctl("verify", "-f", outsiderManifest, "--host", hosts[0], "--keytab", keytab, "--impersonate", "\(user)@\(dc.realm)",
-                                   "--service", "cifs")
-        #expect(byDefault.status == 0 && byDefault.stdout.contains("cifs/\(outsider)") && byDefault.stdout.contains("refused"), "\(byDefault.stdout)")
+        let byDefault = try kcdctl(
+            "verify", "-f", outsiderManifest, "--host", hosts[0], "--keytab", keytab, "--impersonate",
+            "\(user)@\(dc.realm)",
+            "--service", "cifs")
+        #expect(
+            byDefault.status == 0 && byDefault.stdout.contains("cifs/\(outsider)")
+                && byDefault.stdout.contains("refused"), "\(byDefault.stdout)")
     }
 
     @Test func inKerberosOnlyTheSelfTicketIsNotForwardableAndProxyIsRefused() throws {
@@ -117,16 +135,27 @@ struct KDCJudge {
         let manifest = try dc.manifest(hosts: hosts)
         #expect(try kcdctl("apply", "-f", manifest, "--auto-approve").status == 0)
 
-        let doctor = try kcdctl("doctor", "-f", manifest, "--user", names[0], "--user", "\(names[1])@\(dc.realm)", "--format", "json")
+        let doctor = try kcdctl(
+            "doctor", "-f", manifest, "--user", names[0], "--user", "\(names[1])@\(dc.realm)", "--format", "json")
         #expect(doctor.status == 1, "errors found")
-        let findings = try #require(try JSONSerialization.jsonObject(with: Data(doctor.stdout.utf8)) as? [String: Any])["findings"] as? [[String: String]]
+        let findings =
+            try #require(try JSONSerialization.jsonObject(with: Data(doctor.stdout.utf8)) as? [String: Any])["findings"]
+            as? [[String: String]]
         #expect(findings?.contains { $0["subject"] == names[0] && $0["problem"]!.contains("NOT_DELEGATED") } == true)
-        #expect(findings?.contains { $0["subject"] == "\(names[1])@\(dc.realm)" && $0["problem"] == "member of Protected Users (through \(names[2]))" } == true)
+        #expect(
+            findings?.contains {
+                $0["subject"] == "\(names[1])@\(dc.realm)"
+                    && $0["problem"] == "member of Protected Users (through \(names[2]))"
+            } == true)
 
-        let sensitive = try verify(manifest, host: hosts[0], keytab: keytab, user: names[0], mustRefuse: "cifs/\(outsider)")
-        #expect(sensitive.status == 2 && !sensitive.selfTicketForwardable && sensitive.outcomes["cifs/\(hosts[1])"] == "refused")
+        let sensitive = try verify(
+            manifest, host: hosts[0], keytab: keytab, user: names[0], mustRefuse: "cifs/\(outsider)")
+        #expect(
+            sensitive.status == 2 && !sensitive.selfTicketForwardable
+                && sensitive.outcomes["cifs/\(hosts[1])"] == "refused")
 
-        let protected = try verify(manifest, host: hosts[0], keytab: keytab, user: names[1], mustRefuse: "cifs/\(outsider)")
+        let protected = try verify(
+            manifest, host: hosts[0], keytab: keytab, user: names[1], mustRefuse: "cifs/\(outsider)")
         // Windows KDCs (2012 R2 on) and Samba 4.19 on refuse delegation for Protected Users; Samba 4.17's KDC,
         // measured here, still grants it. Doctor is what reports it on such a KDC.
         withKnownIssue("Samba 4.17's KDC does not enforce Protected Users for S4U2Proxy", isIntermittent: true) {
@@ -136,18 +165,25 @@ struct KDCJudge {
 
     @Test func doctorFindsEachConditionCreatedInTheDC() throws {
         let names = TestDC.names("a", "b", "c", "d", "e")
-        let (healthy, noMigrationSPN, unconstrained, disabled, duplicate) = (names[0], names[1], names[2], names[3], names[4])
+        let (healthy, noMigrationSPN, unconstrained, disabled, duplicate) = (
+            names[0], names[1], names[2], names[3], names[4]
+        )
         try dc.addComputers(names)
         let missing = TestDC.names("gone")[0]
         // noMigrationSPN registers only HOST/: its cifs/ targets are found through sPNMappings, the Migration Service ones not.
-        try dc.ldapModify("dn: \(dc.dn(noMigrationSPN))\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: HOST/\(noMigrationSPN)\nservicePrincipalName: HOST/\(noMigrationSPN.lowercased()).\(dc.domain)\n")
+        try dc.ldapModify(
+            "dn: \(dc.dn(noMigrationSPN))\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: HOST/\(noMigrationSPN)\nservicePrincipalName: HOST/\(noMigrationSPN.lowercased()).\(dc.domain)\n"
+        )
         try dc.setUserAccountControl(unconstrained, [.workstationTrustAccount, .trustedForDelegation])
         try dc.setUserAccountControl(disabled, [.workstationTrustAccount, .accountDisable])
         // Samba, like AD since 2012 R2, refuses a literal duplicate SPN, but not cifs/X on one account while
         // X registers HOST/X: the KDC then issues cifs/X tickets for the wrong account's key.
-        try dc.ldapModify("dn: \(dc.dn(duplicate))\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: cifs/\(healthy)\n")
+        try dc.ldapModify(
+            "dn: \(dc.dn(duplicate))\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: cifs/\(healthy)\n"
+        )
 
-        let manifest = try dc.manifest("""
+        let manifest = try dc.manifest(
+            """
               - name: a
                 mode: any-protocol
                 hosts: [\(names.joined(separator: ", ")), \(missing)]
@@ -157,25 +193,40 @@ struct KDCJudge {
             """)
         let r = try kcdctl("doctor", "-f", manifest, "--format", "json")
         #expect(r.status == 1, "errors found: \(r.stderr)")
-        let findings = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])["findings"] as? [[String: String]]
+        let findings =
+            try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])["findings"]
+            as? [[String: String]]
         func has(_ severity: String, _ subject: String, _ problem: String) -> Bool {
-            findings?.contains { $0["severity"] == severity && $0["subject"] == subject && $0["problem"]!.contains(problem) } == true
+            findings?.contains {
+                $0["severity"] == severity && $0["subject"] == subject && $0["problem"]!.contains(problem)
+            } == true
         }
         #expect(has("warning", "cluster legacy", "mode kerberos-only"))
         #expect(has("error", missing, "no computer object"))
         #expect(has("error", disabled, "disabled"))
         #expect(has("error", unconstrained, "unconstrained delegation"))
-        #expect(has("error", "Microsoft Virtual System Migration Service/\(noMigrationSPN)", "no account registers this SPN"))
-        #expect(!has("error", "cifs/\(noMigrationSPN)", "no account registers"), "cifs/ is satisfied by HOST/ through sPNMappings")
-        #expect(has("error", "cifs/\(healthy.lowercased())",
-                    "the same SPN is registered on 2 accounts: \([healthy + "$", duplicate + "$"].sorted().joined(separator: ", ")) (counting host/\(healthy.lowercased()), which sPNMappings map it to)"))
+        #expect(
+            has(
+                "error", "Microsoft Virtual System Migration Service/\(noMigrationSPN)", "no account registers this SPN"
+            ))
+        #expect(
+            !has("error", "cifs/\(noMigrationSPN)", "no account registers"),
+            "cifs/ is satisfied by HOST/ through sPNMappings")
+        #expect(
+            has(
+                "error", "cifs/\(healthy.lowercased())",
+                "the same SPN is registered on 2 accounts: \([healthy + "$", duplicate + "$"].sorted().joined(separator: ", ")) (counting host/\(healthy.lowercased()), which sPNMappings map it to)"
+            ))
         #expect(findings?.allSatisfy { !($0["why"] ?? "").isEmpty && !($0["fix"] ?? "").isEmpty } == true)
 
         // Drift and the purge reminder, on a manifest whose hosts all exist.
         let present = try dc.manifest(hosts: [healthy, duplicate])
         let drift = try kcdctl("doctor", "-f", present)
         #expect(drift.status == 1, "the duplicate SPN is an error")
-        #expect(drift.stdout.contains("WARNING \(healthy): AD differs from the manifest: 4 delegation values missing, userAccountControl 0x1000 should be 0x1001000"))
+        #expect(
+            drift.stdout.contains(
+                "WARNING \(healthy): AD differs from the manifest: 4 delegation values missing, userAccountControl 0x1000 should be 0x1001000"
+            ))
         #expect(drift.stdout.contains("INFO \(healthy): changed 0 min ago"))
         #expect(drift.stdout.contains("fix: run klist purge -li 0x3e7 on \(healthy)"))
 
@@ -187,6 +238,8 @@ struct KDCJudge {
         #expect(try kcdctl("doctor", "-f", pair).status == 2, "drift is a warning")
         #expect(try kcdctl("apply", "-f", pair, "--auto-approve").status == 0)
         let fresh = try kcdctl("doctor", "-f", pair)
-        #expect(fresh.status == 0 && fresh.stdout.contains("INFO \(clean[0]): changed 0 min ago") && !fresh.stdout.contains("WARNING"), "\(fresh.stdout)")
+        #expect(
+            fresh.status == 0 && fresh.stdout.contains("INFO \(clean[0]): changed 0 min ago")
+                && !fresh.stdout.contains("WARNING"), "\(fresh.stdout)")
     }
 }

@@ -14,7 +14,9 @@ func auditRecords(_ path: String) throws -> [[String: Any]] {
     }
 }
 
-@Suite("Saved plans, audit and faults against the Samba AD DC", .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
+@Suite(
+    "Saved plans, audit and faults against the Samba AD DC",
+    .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
 struct ReviewAndFaults {
     let dc = TestDC.shared!
 
@@ -35,12 +37,14 @@ struct ReviewAndFaults {
         #expect(r.stdout.contains("Converged"))
         let records = try auditRecords(audit)
         // Each host's intent is on disk before its request is sent, its outcome after the answer.
-        #expect(records.map { "\($0["result"] as? String ?? "") \($0["host"] as? String ?? "")" }
+        #expect(
+            records.map { "\($0["result"] as? String ?? "") \($0["host"] as? String ?? "")" }
                 == hosts.flatMap { ["intent \($0)", "applied \($0)"] })
-        #expect(records.allSatisfy {
-            $0["planSHA256"] as? String == document.sha256
-                && $0["boundAs"] as? String == dc.bindDN && ($0["operations"] as? [[String: Any]])?.count == 3
-        })
+        #expect(
+            records.allSatisfy {
+                $0["planSHA256"] as? String == document.sha256
+                    && $0["boundAs"] as? String == dc.bindDN && ($0["operations"] as? [[String: Any]])?.count == 3
+            })
         #expect(records.filter { $0["result"] as? String == "applied" }.allSatisfy { $0["code"] as? Int == 0 })
         let password = try String(contentsOfFile: dc.passwordFile, encoding: .utf8)
         #expect(!(try String(contentsOfFile: audit, encoding: .utf8)).contains(password))
@@ -67,18 +71,22 @@ struct ReviewAndFaults {
         switch change {
         case "add a value": try dc.addValues(hosts[1], ["cifs/SOMEONE"])
         case "remove a value":
-            try dc.ldapModify("dn: \(dc.dn(hosts[1]))\nchangetype: modify\ndelete: msDS-AllowedToDelegateTo\nmsDS-AllowedToDelegateTo: http/keep\n")
+            try dc.ldapModify(
+                "dn: \(dc.dn(hosts[1]))\nchangetype: modify\ndelete: msDS-AllowedToDelegateTo\nmsDS-AllowedToDelegateTo: http/keep\n"
+            )
         default: try dc.setUserAccountControl(hosts[1], [.workstationTrustAccount, .dontExpirePassword])
         }
         let before = try dc.read(hosts)
         let r = try kcdctl("apply", planFile, "--auto-approve", "--audit-log", audit)
         #expect(r.status == 3, "\(r.stderr)")
-        let expected = switch change {
-        case "add a value": "msDS-AllowedToDelegateTo gained cifs/SOMEONE"
-        case "remove a value": "msDS-AllowedToDelegateTo lost http/keep"
-        default: "userAccountControl is 0x11000, was 0x1000"
-        }
-        #expect(r.stderr.contains("kcdctl: error: \(hosts[1]) changed since the plan was made: \(expected)"), "\(r.stderr)")
+        let expected =
+            switch change {
+            case "add a value": "msDS-AllowedToDelegateTo gained cifs/SOMEONE"
+            case "remove a value": "msDS-AllowedToDelegateTo lost http/keep"
+            default: "userAccountControl is 0x11000, was 0x1000"
+            }
+        #expect(
+            r.stderr.contains("kcdctl: error: \(hosts[1]) changed since the plan was made: \(expected)"), "\(r.stderr)")
         #expect(r.stderr.contains("  applied:       none"))
         #expect(r.stderr.contains("  stale:         \(hosts[1]) (nothing written to it)"))
         #expect(r.stderr.contains("  not attempted: \(hosts[0])"))
@@ -106,9 +114,12 @@ struct ReviewAndFaults {
         }
         try refused(String(text.prefix(text.count / 3)), [], "not a readable kcdctl plan")
         try refused("", [], "not a readable kcdctl plan")
-        try refused(text.replacingOccurrences(of: "\"add\" : [\n", with: "\"add\" : [\n        \"cifs/EVIL\",\n"), [],
-                    "the plan was changed after kcdctl wrote it")
-        try refused(text, ["--base-dn", "DC=other,DC=test"], "the plan is for \(dc.uri) (\(dc.baseDN)), not \(dc.uri) (DC=other,DC=test); nothing was written")
+        try refused(
+            text.replacingOccurrences(of: "\"add\" : [\n", with: "\"add\" : [\n        \"cifs/EVIL\",\n"), [],
+            "the plan was changed after kcdctl wrote it")
+        try refused(
+            text, ["--base-dn", "DC=other,DC=test"],
+            "the plan is for \(dc.uri) (\(dc.baseDN)), not \(dc.uri) (DC=other,DC=test); nothing was written")
         try refused(text, ["--max-age", "0s"], "more than --max-age (0 s): make a new plan")
         let other = try dc.manifest(hosts: hosts, more: "    prune: none")
         try refused(text, ["-f", other], "\(other) is not the manifest the plan was made from")
@@ -118,10 +129,14 @@ struct ReviewAndFaults {
     /// `kcdctl apply` through a proxy in front of the DC, run in-process (`InProcessApply`) and paused after
     /// `hosts` hosts; `fault` then breaks the proxy, the apply goes on, and its result comes back with how long it
     /// took after the fault.
-    func applyWithFault(_ manifestHosts: [String], pauseAfter hosts: Int, timeout: Int, fault: (Proxy) -> Void) throws -> (RunResult, Duration) {
+    func applyWithFault(_ manifestHosts: [String], pauseAfter hosts: Int, timeout: Int, fault: (Proxy) -> Void) throws
+        -> (RunResult, Duration)
+    {
         let proxy = try Proxy(to: 636)
         let host = LDAPConnection.host(of: dc.uri)
-        let viaProxy = try dc.manifest(hosts: manifestHosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.uri, with: "ldaps://\(host):\(proxy.port)"))
+        let viaProxy = try dc.manifest(
+            hosts: manifestHosts,
+            directory: dc.simpleDirectory.replacingOccurrences(of: dc.uri, with: "ldaps://\(host):\(proxy.port)"))
         var reached = false
         let (result, elapsed) = InProcessApply(dc: dc, manifest: viaProxy, timeout: Double(timeout), audit: nil)
             .run(pauseAfter: hosts) { _ in
@@ -153,7 +168,8 @@ struct ReviewAndFaults {
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("\(hosts.count - 2) hosts to change"))
         for (name, computer) in try dc.read(hosts) {
-            #expect(lowered(computer.allowedToDelegateTo)
+            #expect(
+                lowered(computer.allowedToDelegateTo)
                     == expectedTargets(of: name, peers: hosts, domain: dc.domain).union(["http/foreign.\(dc.domain)"]))
         }
     }
@@ -192,17 +208,22 @@ struct ReviewAndFaults {
         try dc.addComputers(hosts)
         let manifest = try dc.manifest(hosts: hosts)
         let plan = try kcdctl("plan", "-f", manifest, "--target", hosts[1], "--format", "json")
-        let changes = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])["changes"] as? [[String: Any]]
+        let changes =
+            try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])["changes"]
+            as? [[String: Any]]
         #expect(changes?.map { $0["host"] as? String } == [hosts[1]])
 
         let before = try dc.read(hosts).mapValues(\.usnChanged)
         #expect(try kcdctl("apply", "-f", manifest, "--auto-approve", "--target", hosts[1]).status == 0)
         let after = try dc.read(hosts).mapValues(\.usnChanged)
-        #expect(after[hosts[0]] == before[hosts[0]] && after[hosts[2]] == before[hosts[2]] && after[hosts[1]] != before[hosts[1]])
+        #expect(
+            after[hosts[0]] == before[hosts[0]] && after[hosts[2]] == before[hosts[2]]
+                && after[hosts[1]] != before[hosts[1]])
         #expect(try kcdctl("drift", "-f", manifest, "--target", hosts[1]).status == 0)
         #expect(try kcdctl("drift", "-f", manifest).status == 2)
         let unknown = try kcdctl("plan", "-f", manifest, "--target", "NOTAHOST")
-        #expect(unknown.status == 1 && unknown.stderr == "kcdctl: error: --target NOTAHOST: not a host of the manifest\n")
+        #expect(
+            unknown.status == 1 && unknown.stderr == "kcdctl: error: --target NOTAHOST: not a host of the manifest\n")
     }
 
     @Test func driftForCronIsQuietInSyncAndWritesMetrics() throws {
@@ -223,11 +244,17 @@ struct ReviewAndFaults {
         text = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(text.contains("kcdctl_drift_hosts{manifest=\"\(manifest)\"} 0\n"))
 
-        let failed = try kcdctl("drift", "-f", manifest, "--quiet", "--metrics-file", metrics, "--uri", "ldaps://127.0.0.1:1")
+        let failed = try kcdctl(
+            "drift", "-f", manifest, "--quiet", "--metrics-file", metrics, "--uri", "ldaps://127.0.0.1:1")
         #expect(failed.status == 1)
         text = try String(contentsOfFile: metrics, encoding: .utf8)
-        #expect(text.contains("kcdctl_drift_success{manifest=\"\(manifest)\"} 0\n") && !text.contains("kcdctl_drift_hosts{"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.contains(".prom.tmp-") }.isEmpty)
+        #expect(
+            text.contains("kcdctl_drift_success{manifest=\"\(manifest)\"} 0\n") && !text.contains("kcdctl_drift_hosts{")
+        )
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter {
+                $0.contains(".prom.tmp-")
+            }.isEmpty)
     }
 
     @Test func progressAndColorsOnlyOnATerminal() throws {
@@ -238,7 +265,9 @@ struct ReviewAndFaults {
         let manifest = try dc.manifest(hosts: names)
         let colored = try kcdctlOnATerminal(["plan", "-f", manifest], answer: "")
         #expect(colored.stdout.contains("\u{1B}[32m+ msDS-AllowedToDelegateTo"))
-        let noColor = try run(["script", "-qec", "NO_COLOR=1 '\(try kcdctlBinary())' plan -f '\(manifest)'", "/dev/null"])
+        let noColor = try run([
+            "script", "-qec", "NO_COLOR=1 '\(try kcdctlBinary())' plan -f '\(manifest)'", "/dev/null",
+        ])
         #expect(!noColor.stdout.contains("\u{1B}[") && noColor.stdout.contains("+ msDS-AllowedToDelegateTo"))
 
         let piped = try kcdctl("apply", "-f", manifest, "--auto-approve")
@@ -262,7 +291,11 @@ struct ReviewAndFaults {
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("### kcdctl plan for `\(dc.uri) (\(dc.baseDN))`\n\n**Plan: 2 hosts to change"))
         #expect(r.stdout.contains("#### Cluster `c` (any-protocol)\n\n| Host | Add | Remove | userAccountControl |"))
-        #expect(r.stdout.contains("| **\(hosts[0])** | 4 | 0 | `0x1000` → `0x1001000`<br>+TRUSTED_TO_AUTH_FOR_DELEGATION |"))
-        #expect(r.stdout.contains("<details><summary>\(hosts[0]): 4 to add, 0 to remove</summary>\n\n- add `cifs/\(hosts[1])`\n"))
+        #expect(
+            r.stdout.contains("| **\(hosts[0])** | 4 | 0 | `0x1000` → `0x1001000`<br>+TRUSTED_TO_AUTH_FOR_DELEGATION |")
+        )
+        #expect(
+            r.stdout.contains(
+                "<details><summary>\(hosts[0]): 4 to add, 0 to remove</summary>\n\n- add `cifs/\(hosts[1])`\n"))
     }
 }

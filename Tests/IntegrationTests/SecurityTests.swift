@@ -9,7 +9,9 @@ func credentialCacheFiles() -> Set<String> {
     return Set(names.filter { $0.hasPrefix("krb5cc") })
 }
 
-@Suite("Authentication and TLS against the Samba AD DC", .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
+@Suite(
+    "Authentication and TLS against the Samba AD DC",
+    .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
 struct Authentication {
     let dc = TestDC.shared!
 
@@ -36,19 +38,25 @@ struct Authentication {
         let manifest = try dc.manifest(hosts: hosts, directory: dc.gssapiDirectory(keytab: false))
         let cache = "FILE:" + NSTemporaryDirectory() + "kcdctl-test-cc-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: String(cache.dropFirst(5))) }
-        let kinit = try run(["kinit", "-k", "-t", dc.keytab, dc.principal],
-                            environment: ["KRB5CCNAME": cache, "KRB5_CONFIG": dc.krb5Config])
+        let kinit = try run(
+            ["kinit", "-k", "-t", dc.keytab, dc.principal],
+            environment: ["KRB5CCNAME": cache, "KRB5_CONFIG": dc.krb5Config])
         try #require(kinit.status == 0, "kinit: \(kinit.stderr)")
 
         let whoami = try kcdctl("whoami", "-f", manifest, environment: ["KRB5CCNAME": cache])
         #expect(whoami.status == 0, "\(whoami.stderr)")
-        #expect(whoami.stdout.contains("bind:       GSSAPI (Kerberos) as \(dc.principal), credentials from credential cache \(cache)"))
+        #expect(
+            whoami.stdout.contains(
+                "bind:       GSSAPI (Kerberos) as \(dc.principal), credentials from credential cache \(cache)"))
         #expect(whoami.stdout.contains("protection: SASL sealing (GSSAPI), security strength factor 256"))
         #expect(try kcdctl("plan", "-f", manifest, environment: ["KRB5CCNAME": cache]).status == 0)
 
         let none = try kcdctl("plan", "-f", manifest, environment: ["KRB5CCNAME": "FILE:/nonexistent/cc"])
         #expect(none.status == 1)
-        #expect(none.stderr == "kcdctl: error: no Kerberos ticket in KRB5CCNAME=FILE:/nonexistent/cc: run `kinit \(dc.principal)`, or set directory.auth.keytab\n")
+        #expect(
+            none.stderr
+                == "kcdctl: error: no Kerberos ticket in KRB5CCNAME=FILE:/nonexistent/cc: run `kinit \(dc.principal)`, or set directory.auth.keytab\n"
+        )
     }
 
     @Test func aWrongPrincipalForTheKeytabIsOneLine() throws {
@@ -70,7 +78,9 @@ struct Authentication {
         let manifest = try dc.manifest(hosts: ["HV01"])
         let ok = try kcdctl("whoami", "-f", manifest)
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(ok.stdout.contains("protection: TLS (ldaps://), certificate and name verified against CA file \(dc.caFile)"))
+        #expect(
+            ok.stdout.contains("protection: TLS (ldaps://), certificate and name verified against CA file \(dc.caFile)")
+        )
 
         // StartTLS on ldap:// verifies the same way.
         let startTLS = try kcdctl("whoami", "-f", manifest, "--uri", dc.ldapURI)
@@ -82,20 +92,33 @@ struct Authentication {
         let folder = NSTemporaryDirectory() + "kcdctl-ca-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let gen = try run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=some other CA",
-                           "-keyout", folder + "/ca.key", "-out", folder + "/ca.pem"])
+        let gen = try run([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=some other CA",
+            "-keyout", folder + "/ca.key", "-out", folder + "/ca.pem",
+        ])
         try #require(gen.status == 0)
-        let wrong = try dc.manifest(hosts: ["HV01"], directory: dc.simpleDirectory.replacingOccurrences(of: dc.caFile, with: folder + "/ca.pem"))
+        let wrong = try dc.manifest(
+            hosts: ["HV01"], directory: dc.simpleDirectory.replacingOccurrences(of: dc.caFile, with: folder + "/ca.pem")
+        )
         let r = try kcdctl("whoami", "-f", wrong)
         #expect(r.status == 1)
         let host = LDAPConnection.host(of: dc.uri)
-        #expect(r.stderr == "kcdctl: error: TLS: the certificate of \(dc.uri) (CN=\(host), DNS:\(host), DNS:localhost, IP:127.0.0.1) is not signed by a CA in CA file \(folder)/ca.pem, or is not valid now: set directory.tls.caFile to the CA that issued it\n")
+        #expect(
+            r.stderr
+                == "kcdctl: error: TLS: the certificate of \(dc.uri) (CN=\(host), DNS:\(host), DNS:localhost, IP:127.0.0.1) is not signed by a CA in CA file \(folder)/ca.pem, or is not valid now: set directory.tls.caFile to the CA that issued it\n"
+        )
 
-        let insecure = try dc.manifest(hosts: ["HV01"], directory: dc.simpleDirectory.replacingOccurrences(
-            of: "tls: { caFile: \(dc.caFile) }", with: "tls: { caFile: \(folder)/ca.pem, insecureSkipVerify: true }"))
+        let insecure = try dc.manifest(
+            hosts: ["HV01"],
+            directory: dc.simpleDirectory.replacingOccurrences(
+                of: "tls: { caFile: \(dc.caFile) }", with: "tls: { caFile: \(folder)/ca.pem, insecureSkipVerify: true }"
+            ))
         let skipped = try kcdctl("whoami", "-f", insecure)
         #expect(skipped.status == 0, "\(skipped.stderr)")
-        #expect(skipped.stderr.hasPrefix("kcdctl: warning: directory.tls.insecureSkipVerify is set in \(insecure): the server's certificate is NOT verified"))
+        #expect(
+            skipped.stderr.hasPrefix(
+                "kcdctl: warning: directory.tls.insecureSkipVerify is set in \(insecure): the server's certificate is NOT verified"
+            ))
         #expect(skipped.stdout.contains("certificate NOT verified"))
     }
 
@@ -103,32 +126,42 @@ struct Authentication {
         // libldap checks "localhost" as this machine's own name, which the DC's certificate does not carry.
         let r = try kcdctl("whoami", "-f", try dc.manifest(hosts: ["HV01"]), "--uri", "ldaps://localhost")
         #expect(r.status == 1)
-        #expect(r.stderr.hasPrefix("kcdctl: error: TLS: the certificate of ldaps://localhost does not carry the name '"))
+        #expect(
+            r.stderr.hasPrefix("kcdctl: error: TLS: the certificate of ldaps://localhost does not carry the name '"))
         #expect(r.stderr.contains("(libldap checks 'localhost' as this machine's own name) (it names CN="))
     }
 
     @Test func aSimpleBindOverPlainLDAPIsRefusedWithoutContactingTheServer() throws {
         // Nothing listens on port 9: had kcdctl tried to connect, the error would be "serverDown".
-        let manifest = try dc.manifest(hosts: ["HV01"], directory: dc.simpleDirectory
-            .replacingOccurrences(of: dc.uri, with: "ldap://127.0.0.1:9")
-            .replacingOccurrences(of: "tls: { caFile: \(dc.caFile) }", with: "tls: { startTLS: false }"))
+        let manifest = try dc.manifest(
+            hosts: ["HV01"],
+            directory: dc.simpleDirectory
+                .replacingOccurrences(of: dc.uri, with: "ldap://127.0.0.1:9")
+                .replacingOccurrences(of: "tls: { caFile: \(dc.caFile) }", with: "tls: { startTLS: false }"))
         let r = try kcdctl("plan", "-f", manifest)
         #expect(r.status == 1)
-        #expect(r.stderr.hasPrefix("\(manifest):3:8: a simple bind would send the password in clear over ldap://127.0.0.1:9"))
+        #expect(
+            r.stderr.hasPrefix(
+                "\(manifest):3:8: a simple bind would send the password in clear over ldap://127.0.0.1:9"))
     }
 
     @Test func anUnprivilegedAccountGetsTheInsufficientAccessMessageAndChangesNothing() throws {
         let hosts = TestDC.names("a", "b")
         try dc.addComputers(hosts)
-        let manifest = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory
-            .replacingOccurrences(of: dc.bindDN, with: dc.readerDN)
-            .replacingOccurrences(of: dc.passwordFile, with: dc.readerPasswordFile))
+        let manifest = try dc.manifest(
+            hosts: hosts,
+            directory: dc.simpleDirectory
+                .replacingOccurrences(of: dc.bindDN, with: dc.readerDN)
+                .replacingOccurrences(of: dc.passwordFile, with: dc.readerPasswordFile))
         let before = try dc.read(hosts).mapValues(\.usnChanged)
         #expect(try kcdctl("plan", "-f", manifest).status == 0, "reading needs no privilege")
         let r = try kcdctl("apply", "-f", manifest, "--auto-approve")
         #expect(r.status == 1)
         let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
-        #expect(first.hasPrefix("kcdctl: error: \(hosts[0]): LDAP modify of msDS-AllowedToDelegateTo and userAccountControl of \(dc.dn(hosts[0])) failed: 50 insufficientAccessRights"))
+        #expect(
+            first.hasPrefix(
+                "kcdctl: error: \(hosts[0]): LDAP modify of msDS-AllowedToDelegateTo and userAccountControl of \(dc.dn(hosts[0])) failed: 50 insufficientAccessRights"
+            ))
         #expect(first.contains("SeEnableDelegationPrivilege"))
         #expect(r.stderr.contains("applied:       none"))
         #expect(try dc.read(hosts).mapValues(\.usnChanged) == before)
@@ -153,15 +186,17 @@ struct Authentication {
         let port = UInt16(bigEndian: address.sin_port)
         // The DC's name (it resolves to 127.0.0.1), so that GSSAPI gets its service ticket and then waits on LDAP.
         let host = LDAPConnection.host(of: dc.ldapURI)
-        let (uri, directory) = switch kind {
-        case "ldaps": ("ldaps://\(host):\(port)", dc.simpleDirectory)
-        case "ldap+starttls": ("ldap://\(host):\(port)", dc.simpleDirectory)
-        default: ("ldap://\(host):\(port)", dc.gssapiDirectory())
-        }
+        let (uri, directory) =
+            switch kind {
+            case "ldaps": ("ldaps://\(host):\(port)", dc.simpleDirectory)
+            case "ldap+starttls": ("ldap://\(host):\(port)", dc.simpleDirectory)
+            default: ("ldap://\(host):\(port)", dc.gssapiDirectory())
+            }
         let clock = ContinuousClock()
         var r: RunResult!
         let elapsed = try clock.measure {
-            r = try kcdctl("plan", "-f", try dc.manifest(hosts: ["HV01"], directory: directory), "--uri", uri, "--timeout", "1")
+            r = try kcdctl(
+                "plan", "-f", try dc.manifest(hosts: ["HV01"], directory: directory), "--uri", uri, "--timeout", "1")
         }
         #expect(r.status == 1)
         #expect(r.stderr.contains("failed: -5 timeout (Timed out): no answer within 1.0 s (--timeout)"), "\(r.stderr)")
@@ -173,27 +208,38 @@ struct Authentication {
         try FileManager.default.copyItem(atPath: dc.passwordFile, toPath: loose)
         defer { try? FileManager.default.removeItem(atPath: loose) }
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: loose)
-        let manifest = try dc.manifest(hosts: ["HV01"], directory: dc.simpleDirectory.replacingOccurrences(of: dc.passwordFile, with: loose))
+        let manifest = try dc.manifest(
+            hosts: ["HV01"], directory: dc.simpleDirectory.replacingOccurrences(of: dc.passwordFile, with: loose))
         let r = try kcdctl("plan", "-f", manifest)
-        #expect(r.stderr == "kcdctl: error: password file \(loose) is accessible to group or others (mode 644): run `chmod 600 \(loose)`\n")
+        #expect(
+            r.stderr
+                == "kcdctl: error: password file \(loose) is accessible to group or others (mode 644): run `chmod 600 \(loose)`\n"
+        )
 
         let keytab = NSTemporaryDirectory() + "kcdctl-kt-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: dc.keytab, toPath: keytab)
         defer { try? FileManager.default.removeItem(atPath: keytab) }
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keytab)
-        let k = try kcdctl("plan", "-f", try dc.manifest(hosts: ["HV01"], directory: dc.gssapiDirectory()), "--keytab", keytab)
-        #expect(k.stderr == "kcdctl: error: keytab \(keytab) is accessible to group or others (mode 640): run `chmod 600 \(keytab)`\n")
+        let k = try kcdctl(
+            "plan", "-f", try dc.manifest(hosts: ["HV01"], directory: dc.gssapiDirectory()), "--keytab", keytab)
+        #expect(
+            k.stderr
+                == "kcdctl: error: keytab \(keytab) is accessible to group or others (mode 640): run `chmod 600 \(keytab)`\n"
+        )
     }
 
     @Test func thePasswordAppearsNowhereKcdctlWrites() throws {
         let hosts = TestDC.names("a", "b")
         try dc.addComputers(hosts)
         let manifest = try dc.manifest(hosts: hosts)
-        let viaEnvironment = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory
-            .replacingOccurrences(of: "passwordFile: \(dc.passwordFile)", with: ""))
+        let viaEnvironment = try dc.manifest(
+            hosts: hosts,
+            directory: dc.simpleDirectory
+                .replacingOccurrences(of: "passwordFile: \(dc.passwordFile)", with: ""))
         let password = try String(contentsOfFile: dc.passwordFile, encoding: .utf8)
         let reader = try String(contentsOfFile: dc.readerPasswordFile, encoding: .utf8)
-        let wrongPassword = try dc.manifest(hosts: hosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.bindDN, with: dc.readerDN))
+        let wrongPassword = try dc.manifest(
+            hosts: hosts, directory: dc.simpleDirectory.replacingOccurrences(of: dc.bindDN, with: dc.readerDN))
         var everything = ""
         for arguments in [
             ["validate", "-f", manifest], ["plan", "-f", manifest], ["plan", "-f", manifest, "--format", "json"],
@@ -204,8 +250,9 @@ struct Authentication {
             let r = try run([try kcdctlBinary()] + arguments + ["--verbose"].filter { _ in arguments[0] != "validate" })
             everything += r.stdout + r.stderr
         }
-        let env = try run([try kcdctlBinary(), "apply", "-f", viaEnvironment, "--auto-approve", "--verbose"],
-                          environment: ["KCDCTL_BIND_PASSWORD": password])
+        let env = try run(
+            [try kcdctlBinary(), "apply", "-f", viaEnvironment, "--auto-approve", "--verbose"],
+            environment: ["KCDCTL_BIND_PASSWORD": password])
         #expect(env.status == 0, "\(env.stderr)")
         everything += env.stdout + env.stderr
         #expect(everything.contains("LDAP simple bind"), "the verbose logs were captured")

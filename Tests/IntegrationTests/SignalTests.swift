@@ -54,14 +54,16 @@ private final class StartedFromAShell {
         posix_spawn_file_actions_addopen(&files, 2, out + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         // The environment `startKcdctl` gives it.
         var environment = ProcessInfo.processInfo.environment
-        for key in ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL",
-                    "KRB5CCNAME"] { environment[key] = nil }
+        for key in [
+            "KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL",
+            "KRB5CCNAME",
+        ] { environment[key] = nil }
         environment["KCDCTL_DC_DIR"] = TestDC.dcFolder
         if let dc = TestDC.shared { environment["KRB5_CONFIG"] = environment["KRB5_CONFIG"] ?? dc.krb5Config }
         let binary = try kcdctlBinary()
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let error = posix_spawn(&pid, binary, &files, &attributes, argv, envp)
         guard error == 0 else { throw TestFailure("posix_spawn \(binary): \(String(cString: strerror(error)))") }
@@ -84,8 +86,9 @@ private final class StartedFromAShell {
             try? FileManager.default.removeItem(atPath: out)
             try? FileManager.default.removeItem(atPath: out + ".err")
         }
-        return RunResult(status: exit, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+        return RunResult(
+            status: exit, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
     }
 }
 
@@ -93,8 +96,9 @@ private final class StartedFromAShell {
 /// for the DC's answer to one host's request. No test hook: a proxy in front of the DC holds kcdctl's request for
 /// that host, the first chunk it sends after the host's intent is on disk, so the signal arrives at the same point
 /// in every run.
-@Suite("A real signal to kcdctl apply mid-apply",
-       .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
+@Suite(
+    "A real signal to kcdctl apply mid-apply",
+    .enabled(if: TestDC.isAvailable, "no test DC: `make test` starts one"))
 struct SignalsToTheBinary {
     let dc = TestDC.shared!
 
@@ -180,7 +184,8 @@ struct SignalsToTheBinary {
         // AD holds exactly the applied hosts' changes.
         let after = try dc.read(hosts)
         for host in applied {
-            #expect(lowered(after[host]?.allowedToDelegateTo ?? [])
+            #expect(
+                lowered(after[host]?.allowedToDelegateTo ?? [])
                     == expectedTargets(of: host, peers: hosts, domain: dc.domain), "\(host)")
             #expect(after[host]?.userAccountControl.contains(.trustedToAuthForDelegation) == true, "\(host)")
             #expect(before[host]?.userAccountControl.contains(.trustedToAuthForDelegation) == false, "\(host)")

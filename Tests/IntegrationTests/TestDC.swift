@@ -33,13 +33,15 @@ struct TestDC: Sendable {
         let dc = load()
         if dc == nil {
             let banner = String(repeating: "!", count: 78)
-            FileHandle.standardError.write(Data("""
-                \(banner)
-                !! NO TEST DOMAIN CONTROLLER: the integration tests against Samba AD are SKIPPED.
-                !! `make test` starts one (Tests/dc/dc-up.sh); found nothing usable in \(dcFolder).
-                \(banner)
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    \(banner)
+                    !! NO TEST DOMAIN CONTROLLER: the integration tests against Samba AD are SKIPPED.
+                    !! `make test` starts one (Tests/dc/dc-up.sh); found nothing usable in \(dcFolder).
+                    \(banner)
 
-                """.utf8))
+                    """.utf8))
         }
         return dc
     }()
@@ -53,21 +55,25 @@ struct TestDC: Sendable {
             let kv = line.split(separator: "=", maxSplits: 1).map(String.init)
             if kv.count == 2 { env[kv[0]] = kv[1] }
         }
-        guard let uri = env["KCDCTL_TEST_URI"], let baseDN = env["KCDCTL_TEST_BASE_DN"], let domain = env["KCDCTL_TEST_DOMAIN"],
-              let bindDN = env["KCDCTL_TEST_BIND_DN"], let passwordFile = env["KCDCTL_TEST_PASSWORD_FILE"],
-              let caFile = env["KCDCTL_TEST_CA_FILE"], let ldapURI = env["KCDCTL_TEST_LDAP_URI"],
-              let keytab = env["KCDCTL_TEST_KEYTAB"], let principal = env["KCDCTL_TEST_PRINCIPAL"],
-              let krb5Config = env["KCDCTL_TEST_KRB5_CONFIG"], let readerDN = env["KCDCTL_TEST_READER_DN"],
-              let readerPasswordFile = env["KCDCTL_TEST_READER_PASSWORD_FILE"] else { return nil }
-        let dc = TestDC(uri: uri, baseDN: baseDN, domain: domain, bindDN: bindDN, passwordFile: passwordFile,
-                        caFile: caFile, folder: dcFolder, ldapURI: ldapURI, keytab: keytab, principal: principal,
-                        krb5Config: krb5Config, readerDN: readerDN, readerPasswordFile: readerPasswordFile)
+        guard let uri = env["KCDCTL_TEST_URI"], let baseDN = env["KCDCTL_TEST_BASE_DN"],
+            let domain = env["KCDCTL_TEST_DOMAIN"],
+            let bindDN = env["KCDCTL_TEST_BIND_DN"], let passwordFile = env["KCDCTL_TEST_PASSWORD_FILE"],
+            let caFile = env["KCDCTL_TEST_CA_FILE"], let ldapURI = env["KCDCTL_TEST_LDAP_URI"],
+            let keytab = env["KCDCTL_TEST_KEYTAB"], let principal = env["KCDCTL_TEST_PRINCIPAL"],
+            let krb5Config = env["KCDCTL_TEST_KRB5_CONFIG"], let readerDN = env["KCDCTL_TEST_READER_DN"],
+            let readerPasswordFile = env["KCDCTL_TEST_READER_PASSWORD_FILE"]
+        else { return nil }
+        let dc = TestDC(
+            uri: uri, baseDN: baseDN, domain: domain, bindDN: bindDN, passwordFile: passwordFile,
+            caFile: caFile, folder: dcFolder, ldapURI: ldapURI, keytab: keytab, principal: principal,
+            krb5Config: krb5Config, readerDN: readerDN, readerPasswordFile: readerPasswordFile)
         return (try? dc.connect()) == nil ? nil : dc
     }
 
     /// A bound connection as the test service account.
     func connect() throws -> LDAPConnection {
-        let connection = try LDAPConnection(uri: uri, tls: .init(caFile: caFile), timeout: 10, logger: Logger(label: "test"))
+        let connection = try LDAPConnection(
+            uri: uri, tls: .init(caFile: caFile), timeout: 10, logger: Logger(label: "test"))
         try connection.bindSimple(dn: bindDN, password: try Secret(contentsOfFile: passwordFile))
         return connection
     }
@@ -97,9 +103,12 @@ struct TestDC: Sendable {
     /// A user (with a password); `sensitive` sets NOT_DELEGATED; `protectedVia` puts the user in a new group of
     /// that name which is made a member of Protected Users.
     func addUser(_ name: String, sensitive: Bool = false, protectedVia group: String? = nil) throws {
-        let password = Data("\"User-\(UUID().uuidString.prefix(12))!\"".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).base64EncodedString()
+        let password = Data(
+            "\"User-\(UUID().uuidString.prefix(12))!\"".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        ).base64EncodedString()
         let dn = "CN=\(name),CN=Users,\(baseDN)"
-        var ldif = "dn: \(dn)\nchangetype: add\nobjectClass: user\nsAMAccountName: \(name)\nunicodePwd:: \(password)\nuserAccountControl: \(sensitive ? 0x100200 : 0x200)\n\n"
+        var ldif =
+            "dn: \(dn)\nchangetype: add\nobjectClass: user\nsAMAccountName: \(name)\nunicodePwd:: \(password)\nuserAccountControl: \(sensitive ? 0x100200 : 0x200)\n\n"
         if let group {
             let groupDN = "CN=\(group),CN=Users,\(baseDN)"
             ldif += "dn: \(groupDN)\nchangetype: add\nobjectClass: group\nsAMAccountName: \(group)\nmember: \(dn)\n\n"
@@ -113,18 +122,21 @@ struct TestDC: Sendable {
         let file = NSTemporaryDirectory() + "kcdctl-test-\(UUID().uuidString).ldif"
         try ldif.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let r = try run(["ldapmodify", "-x", "-H", uri, "-D", bindDN, "-y", passwordFile, "-f", file],
-                        environment: ["LDAPTLS_CACERT": caFile])
+        let r = try run(
+            ["ldapmodify", "-x", "-H", uri, "-D", bindDN, "-y", passwordFile, "-f", file],
+            environment: ["LDAPTLS_CACERT": caFile])
         guard r.status == 0 else { throw TestFailure("ldapmodify failed: \(r.stderr)") }
     }
 
     func setUserAccountControl(_ name: String, _ uac: UserAccountControl) throws {
-        try ldapModify("dn: \(dn(name))\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: \(uac.ldapValue)\n")
+        try ldapModify(
+            "dn: \(dn(name))\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: \(uac.ldapValue)\n")
     }
 
     func addValues(_ name: String, _ values: [String]) throws {
-        try ldapModify("dn: \(dn(name))\nchangetype: modify\nadd: msDS-AllowedToDelegateTo\n"
-            + values.map { "msDS-AllowedToDelegateTo: \($0)\n" }.joined())
+        try ldapModify(
+            "dn: \(dn(name))\nchangetype: modify\nadd: msDS-AllowedToDelegateTo\n"
+                + values.map { "msDS-AllowedToDelegateTo: \($0)\n" }.joined())
     }
 
     /// The computers as the directory has them now, by name.
@@ -168,8 +180,11 @@ struct TestDC: Sendable {
     }
 
     /// One cluster, with the defaults unless told.
-    func manifest(hosts: [String], mode: DelegationMode = .anyProtocol, more: String = "", directory: String? = nil) throws -> String {
-        try manifest("""
+    func manifest(hosts: [String], mode: DelegationMode = .anyProtocol, more: String = "", directory: String? = nil)
+        throws -> String
+    {
+        try manifest(
+            """
               - name: c
                 mode: \(mode.rawValue)
                 hosts: [\(hosts.joined(separator: ", "))]
@@ -196,7 +211,9 @@ struct RunResult {
 }
 
 /// Runs a program with stdin not a terminal (`input`, or nothing); output goes through files, so size does not matter.
-func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil) throws -> RunResult {
+func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil)
+    throws -> RunResult
+{
     try Running(arguments, environment: environment, removing: removing, input: input).wait()
 }
 
@@ -206,7 +223,9 @@ final class Running {
     private let out = NSTemporaryDirectory() + "kcdctl-out-\(UUID().uuidString)"
     private var err: String { out + ".err" }
 
-    init(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [], input: String? = nil)
+        throws
+    {
         process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
         process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
         var env = ProcessInfo.processInfo.environment
@@ -234,16 +253,20 @@ final class Running {
             try? FileManager.default.removeItem(atPath: out)
             try? FileManager.default.removeItem(atPath: err)
         }
-        return RunResult(status: process.terminationStatus,
-                         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        return RunResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 }
 
 /// The built kcdctl, started without waiting.
 func startKcdctl(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
-    try Running([try kcdctlBinary()] + arguments, environment: environment,
-                removing: ["KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL", "KRB5CCNAME"])
+    try Running(
+        [try kcdctlBinary()] + arguments, environment: environment,
+        removing: [
+            "KCDCTL_BIND_PASSWORD", "KCDCTL_URI", "KCDCTL_BASE_DN", "KCDCTL_KEYTAB", "KCDCTL_PRINCIPAL", "KRB5CCNAME",
+        ])
 }
 
 /// The built kcdctl (`make test` builds it first), without any password in its environment.
@@ -254,7 +277,8 @@ func kcdctl(_ arguments: String..., environment: [String: String] = [:]) throws 
 /// The built kcdctl on a terminal (util-linux `script` gives it one), answering its prompt with `answer`.
 func kcdctlOnATerminal(_ arguments: [String], answer: String) throws -> RunResult {
     let command = ([try kcdctlBinary()] + arguments).map { "'\($0)'" }.joined(separator: " ")
-    return try run(["script", "-qec", command, "/dev/null"], removing: ["KCDCTL_BIND_PASSWORD", "NO_COLOR"], input: answer + "\n")
+    return try run(
+        ["script", "-qec", command, "/dev/null"], removing: ["KCDCTL_BIND_PASSWORD", "NO_COLOR"], input: answer + "\n")
 }
 
 func kcdctlBinary() throws -> String {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KCDCore
 
 let mvsms = "Microsoft Virtual System Migration Service"
@@ -17,50 +18,68 @@ func targets(_ state: DesiredState, _ host: String) -> [String] {
 
 @Suite struct Expansion {
     @Test func everyOtherHostEveryServiceBothForms() {
-        let d = DesiredState.expand(manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02", "HV03"])),
-                                    domain: "corp.example.com")
-        #expect(targets(d, "HV01") == [
-            "cifs/HV02", "cifs/HV02.corp.example.com", "cifs/HV03", "cifs/HV03.corp.example.com",
-            "\(mvsms)/HV02", "\(mvsms)/HV02.corp.example.com", "\(mvsms)/HV03", "\(mvsms)/HV03.corp.example.com",
-        ])
+        let d = DesiredState.expand(
+            manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02", "HV03"])),
+            domain: "corp.example.com")
+        #expect(
+            targets(d, "HV01") == [
+                "cifs/HV02", "cifs/HV02.corp.example.com", "cifs/HV03", "cifs/HV03.corp.example.com",
+                "\(mvsms)/HV02", "\(mvsms)/HV02.corp.example.com", "\(mvsms)/HV03", "\(mvsms)/HV03.corp.example.com",
+            ])
         #expect(d.hosts.map { $0.targets.count } == [8, 8, 8])
     }
 
     @Test func noHostDelegatesToItself() {
-        let d = DesiredState.expand(manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02"], smbStorage: ["hv01"])),
-                                    domain: "corp.example.com")
+        let d = DesiredState.expand(
+            manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02"], smbStorage: ["hv01"])),
+            domain: "corp.example.com")
         for host in d.hosts {
-            #expect(!host.targets.contains { $0.host.lowercased().hasPrefix(host.name.lowercased()) }, "\(host.name): \(host.targets)")
+            #expect(
+                !host.targets.contains { $0.host.lowercased().hasPrefix(host.name.lowercased()) },
+                "\(host.name): \(host.targets)")
         }
         #expect(d.hosts[1].targets.contains(SPN("cifs/hv01")))
     }
 
     @Test func fqdnComesFromDNSHostNameWhenKnown() {
-        let d = DesiredState.expand(manifest(Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.fqdn], hosts: ["HV01", "HV02"])),
-                                    domain: "corp.example.com") { $0 == "HV02" ? "hv02.site2.corp.example.com" : nil }
+        let d = DesiredState.expand(
+            manifest(
+                Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.fqdn], hosts: ["HV01", "HV02"])),
+            domain: "corp.example.com"
+        ) { $0 == "HV02" ? "hv02.site2.corp.example.com" : nil }
         #expect(targets(d, "HV01") == ["cifs/hv02.site2.corp.example.com"])
         #expect(targets(d, "HV02") == ["cifs/HV01.corp.example.com"])
     }
 
     @Test func shortFormOnly() {
-        let d = DesiredState.expand(manifest(Cluster(name: "a", mode: .anyProtocol, nameForms: [.short], hosts: ["HV01", "HV02"])),
-                                    domain: "corp.example.com")
+        let d = DesiredState.expand(
+            manifest(Cluster(name: "a", mode: .anyProtocol, nameForms: [.short], hosts: ["HV01", "HV02"])),
+            domain: "corp.example.com")
         #expect(targets(d, "HV01") == ["cifs/HV02", "\(mvsms)/HV02"])
     }
 
     @Test func storageAndExtraTargets() {
-        let d = DesiredState.expand(manifest(Cluster(
-            name: "a", mode: .anyProtocol, services: [mvsms], nameForms: [.short], hosts: ["HV01", "HV02"],
-            smbStorage: ["SOFS01"], extraTargets: [SPN("http/other.corp.example.com")])), domain: "corp.example.com")
-        #expect(targets(d, "HV01") == ["cifs/SOFS01", "cifs/SOFS01.corp.example.com", "http/other.corp.example.com", "\(mvsms)/HV02"])
+        let d = DesiredState.expand(
+            manifest(
+                Cluster(
+                    name: "a", mode: .anyProtocol, services: [mvsms], nameForms: [.short], hosts: ["HV01", "HV02"],
+                    smbStorage: ["SOFS01"], extraTargets: [SPN("http/other.corp.example.com")])),
+            domain: "corp.example.com")
+        #expect(
+            targets(d, "HV01") == [
+                "cifs/SOFS01", "cifs/SOFS01.corp.example.com", "http/other.corp.example.com", "\(mvsms)/HV02",
+            ])
         #expect(d.targetOwners[SPN("cifs/sofs01")] == "SOFS01")
         #expect(d.targetOwners[SPN("http/other.corp.example.com")] == nil)
     }
 
     @Test func aHostInTwoClustersGetsTheUnion() {
-        let d = DesiredState.expand(manifest(
-            Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"]),
-            Cluster(name: "b", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["hv02", "HV03"])),
+        let d = DesiredState.expand(
+            manifest(
+                Cluster(
+                    name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"]),
+                Cluster(
+                    name: "b", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["hv02", "HV03"])),
             domain: "corp.example.com")
         #expect(d.hosts.map(\.name) == ["HV01", "HV02", "HV03"])
         #expect(targets(d, "HV02") == ["cifs/HV01", "cifs/HV03"])
@@ -69,9 +88,11 @@ func targets(_ state: DesiredState, _ host: String) -> [String] {
     }
 
     @Test func valuesThatDifferOnlyInCaseAreOne() {
-        let d = DesiredState.expand(manifest(Cluster(
-            name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"],
-            extraTargets: [SPN("CIFS/hv02")])), domain: "corp.example.com")
+        let d = DesiredState.expand(
+            manifest(
+                Cluster(
+                    name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"],
+                    extraTargets: [SPN("CIFS/hv02")])), domain: "corp.example.com")
         #expect(targets(d, "HV01") == ["cifs/HV02"])
     }
 
@@ -96,12 +117,24 @@ func targets(_ state: DesiredState, _ host: String) -> [String] {
     }
 
     @Test func valuesInAnotherOrderAreStillNoChange() throws {
-        let p = try plan(pair(), [computer("HV01", uac: rightUAC, values: ["cifs/HV02"]), computer("HV02", uac: rightUAC, values: ["cifs/HV01"])])
+        let p = try plan(
+            pair(),
+            [
+                computer("HV01", uac: rightUAC, values: ["cifs/HV02"]),
+                computer("HV02", uac: rightUAC, values: ["cifs/HV01"]),
+            ])
         #expect(p.isEmpty)
-        let three = manifest(Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02", "HV03"]))
-        let q = try plan(three, [computer("HV01", uac: rightUAC, values: ["cifs/HV03", "CIFS/hv02"]),
-                                 computer("HV02", uac: rightUAC, values: ["cifs/HV01", "cifs/HV03"]),
-                                 computer("HV03", uac: rightUAC, values: ["cifs/HV02", "cifs/HV01"])])
+        let three = manifest(
+            Cluster(
+                name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02", "HV03"])
+        )
+        let q = try plan(
+            three,
+            [
+                computer("HV01", uac: rightUAC, values: ["cifs/HV03", "CIFS/hv02"]),
+                computer("HV02", uac: rightUAC, values: ["cifs/HV01", "cifs/HV03"]),
+                computer("HV03", uac: rightUAC, values: ["cifs/HV02", "cifs/HV01"]),
+            ])
         #expect(q.isEmpty)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KCDCore
 
 /// What `make fuzz` (Fuzz/, issue 9) found in the core. Each test holds the fuzzer's input inline and runs it in

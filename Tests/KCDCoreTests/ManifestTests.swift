@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KCDCore
 
 /// A valid manifest to start from; tests change one thing at a time.
@@ -44,8 +45,9 @@ func manifestError(_ yaml: String) -> String? {
     }
 
     @Test func relativePathsAreTakenFromTheManifestsFolder() throws {
-        let m = try ManifestLoader.parse(validManifest.replacingOccurrences(of: "/etc/kcdctl/bind.pw", with: "secrets/bind.pw"),
-                                         file: "/srv/kcd/m.yaml", relativeTo: "/srv/kcd")
+        let m = try ManifestLoader.parse(
+            validManifest.replacingOccurrences(of: "/etc/kcdctl/bind.pw", with: "secrets/bind.pw"),
+            file: "/srv/kcd/m.yaml", relativeTo: "/srv/kcd")
         #expect(m.directory.auth.passwordFile == "/srv/kcd/secrets/bind.pw")
     }
 
@@ -59,18 +61,26 @@ func manifestError(_ yaml: String) -> String? {
     }
 
     @Test func unknownKeyIsNamedWithItsPosition() {
-        let yaml = validManifest.replacingOccurrences(of: "    mode: any-protocol", with: "    mode: any-protocol\n    hots: [HV03]")
-        #expect(manifestError(yaml) == "m.yaml:11:5: unknown key 'hots' in cluster 'hv-prod-a'; expected one of: name, mode, services, nameForms, hosts, smbStorage, extraTargets, prune")
+        let yaml = validManifest.replacingOccurrences(
+            of: "    mode: any-protocol", with: "    mode: any-protocol\n    hots: [HV03]")
+        #expect(
+            manifestError(yaml)
+                == "m.yaml:11:5: unknown key 'hots' in cluster 'hv-prod-a'; expected one of: name, mode, services, nameForms, hosts, smbStorage, extraTargets, prune"
+        )
     }
 
     @Test func unknownKeyGetsASpellingHint() {
         let yaml = validManifest.replacingOccurrences(of: "baseDN:", with: "basedn:")
-        #expect(manifestError(yaml)?.hasPrefix("m.yaml:4:3: unknown key 'basedn' in directory (did you mean 'baseDN'?)") == true)
+        #expect(
+            manifestError(yaml)?.hasPrefix("m.yaml:4:3: unknown key 'basedn' in directory (did you mean 'baseDN'?)")
+                == true)
     }
 
     @Test func unknownModeIsRefused() {
         let yaml = validManifest.replacingOccurrences(of: "mode: any-protocol", with: "mode: unconstrained")
-        #expect(manifestError(yaml) == "m.yaml:10:11: unknown mode 'unconstrained'; expected one of: any-protocol, kerberos-only")
+        #expect(
+            manifestError(yaml)
+                == "m.yaml:10:11: unknown mode 'unconstrained'; expected one of: any-protocol, kerberos-only")
     }
 
     @Test func missingModeIsRefused() {
@@ -80,7 +90,8 @@ func manifestError(_ yaml: String) -> String? {
 
     @Test func duplicateHostInAClusterIsRefused() {
         let yaml = validManifest.replacingOccurrences(of: "[HV01, HV02]", with: "[HV01, HV02, hv01]")
-        #expect(manifestError(yaml) == "m.yaml:11:25: hv01 is listed twice in cluster 'hv-prod-a' hosts (first at line 11)")
+        #expect(
+            manifestError(yaml) == "m.yaml:11:25: hv01 is listed twice in cluster 'hv-prod-a' hosts (first at line 11)")
     }
 
     @Test func emptyHostsListIsRefused() {
@@ -95,29 +106,35 @@ func manifestError(_ yaml: String) -> String? {
 
     @Test(arguments: ["password", "bindPassword", "Password"])
     func passwordWrittenInlineIsRefused(key: String) {
-        let yaml = validManifest.replacingOccurrences(of: "    passwordFile: /etc/kcdctl/bind.pw", with: "    \(key): hunter2")
+        let yaml = validManifest.replacingOccurrences(
+            of: "    passwordFile: /etc/kcdctl/bind.pw", with: "    \(key): hunter2")
         let e = manifestError(yaml)
         #expect(e?.hasPrefix("m.yaml:7:5: a password is never written in the manifest") == true, "\(e ?? "")")
         #expect(e?.contains("hunter2") == false)
     }
 
     @Test func conflictingModesForOneHostNameBothClusters() {
-        let yaml = validManifest + """
+        let yaml =
+            validManifest + """
 
-              - name: hv-prod-b
-                mode: kerberos-only
-                hosts: [HV03, hv02]
-            """
-        #expect(manifestError(yaml) == "m.yaml:14:19: host hv02 is in cluster 'hv-prod-a' (mode any-protocol, line 9) and in cluster 'hv-prod-b' (mode kerberos-only): a host has one delegation mode")
+                  - name: hv-prod-b
+                    mode: kerberos-only
+                    hosts: [HV03, hv02]
+                """
+        #expect(
+            manifestError(yaml)
+                == "m.yaml:14:19: host hv02 is in cluster 'hv-prod-a' (mode any-protocol, line 9) and in cluster 'hv-prod-b' (mode kerberos-only): a host has one delegation mode"
+        )
     }
 
     @Test func sameModeInTwoClustersIsFine() throws {
-        let m = try parse(validManifest + """
+        let m = try parse(
+            validManifest + """
 
-              - name: hv-prod-b
-                mode: any-protocol
-                hosts: [HV03, HV02]
-            """)
+                  - name: hv-prod-b
+                    mode: any-protocol
+                    hosts: [HV03, HV02]
+                """)
         #expect(m.hosts == ["HV01", "HV02", "HV03"])
     }
 
@@ -145,7 +162,8 @@ func manifestError(_ yaml: String) -> String? {
         ("nameForms: [netbios]", "unknown name form 'netbios'"),
     ])
     func clusterEntriesAreChecked(line: String, message: String) {
-        let yaml = validManifest.replacingOccurrences(of: "hosts: [HV01, HV02]", with: line.hasPrefix("hosts") ? line : "hosts: [HV01, HV02]\n    \(line)")
+        let yaml = validManifest.replacingOccurrences(
+            of: "hosts: [HV01, HV02]", with: line.hasPrefix("hosts") ? line : "hosts: [HV01, HV02]\n    \(line)")
         let e = manifestError(yaml)
         #expect(e?.contains(message) == true, "\(e ?? "no error")")
         #expect(e?.range(of: #"^m\.yaml:1[12]:\d+: "#, options: .regularExpression) != nil, "\(e ?? "")")
@@ -192,28 +210,41 @@ let gssapiManifest = """
 
     @Test func overLDAPSIsRefused() {
         let e = manifestError(gssapiManifest.replacingOccurrences(of: "ldap://", with: "ldaps://"))
-        #expect(e?.hasPrefix("m.yaml:3:8: auth.method gssapi cannot run over ldaps://dc01.corp.example.com: AD refuses GSSAPI signing and sealing inside TLS") == true, "\(e ?? "")")
+        #expect(
+            e?.hasPrefix(
+                "m.yaml:3:8: auth.method gssapi cannot run over ldaps://dc01.corp.example.com: AD refuses GSSAPI signing and sealing inside TLS"
+            ) == true, "\(e ?? "")")
     }
 
     @Test func withStartTLSIsRefused() {
-        let e = manifestError(gssapiManifest.replacingOccurrences(of: "  auth:", with: "  tls: { startTLS: true }\n  auth:"))
+        let e = manifestError(
+            gssapiManifest.replacingOccurrences(of: "  auth:", with: "  tls: { startTLS: true }\n  auth:"))
         #expect(e?.contains("auth.method gssapi does not combine with tls.startTLS: true") == true, "\(e ?? "")")
     }
 
     @Test func keytabWithoutPrincipal() {
-        let e = manifestError(gssapiManifest.replacingOccurrences(of: "    principal: svc-kcd@CORP.EXAMPLE.COM\n", with: ""))
-        #expect(e == "m.yaml:7:13: auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM")
+        let e = manifestError(
+            gssapiManifest.replacingOccurrences(of: "    principal: svc-kcd@CORP.EXAMPLE.COM\n", with: ""))
+        #expect(
+            e
+                == "m.yaml:7:13: auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM"
+        )
     }
 
     @Test func simpleOnlyKeysAreRefused() {
-        let e = manifestError(gssapiManifest.replacingOccurrences(of: "    keytab: kcd.keytab", with: "    bindDN: svc"))
-        #expect(e?.hasPrefix("m.yaml:7:5: unknown key 'bindDN' in directory.auth (method gssapi)") == true, "\(e ?? "")")
+        let e = manifestError(
+            gssapiManifest.replacingOccurrences(of: "    keytab: kcd.keytab", with: "    bindDN: svc"))
+        #expect(
+            e?.hasPrefix("m.yaml:7:5: unknown key 'bindDN' in directory.auth (method gssapi)") == true, "\(e ?? "")")
     }
 
     @Test func aSimpleBindInClearIsRefused() {
-        let e = manifestError(validManifest.replacingOccurrences(of: "ldaps://", with: "ldap://")
-            .replacingOccurrences(of: "  auth:", with: "  tls: { startTLS: false }\n  auth:"))
-        #expect(e?.hasPrefix("m.yaml:3:8: a simple bind would send the password in clear over ldap://dc01.corp.example.com") == true, "\(e ?? "")")
+        let e = manifestError(
+            validManifest.replacingOccurrences(of: "ldaps://", with: "ldap://")
+                .replacingOccurrences(of: "  auth:", with: "  tls: { startTLS: false }\n  auth:"))
+        #expect(
+            e?.hasPrefix("m.yaml:3:8: a simple bind would send the password in clear over ldap://dc01.corp.example.com")
+                == true, "\(e ?? "")")
     }
 
     @Test func ldapWithStartTLSIsFineForSimple() throws {
@@ -224,7 +255,8 @@ let gssapiManifest = """
     @Test func minSSF() throws {
         let m = try parse(gssapiManifest + "").directory.auth.minimumSSF
         #expect(m == 56)
-        let e = manifestError(gssapiManifest.replacingOccurrences(of: "    keytab:", with: "    minSSF: -1\n    keytab:"))
+        let e = manifestError(
+            gssapiManifest.replacingOccurrences(of: "    keytab:", with: "    minSSF: -1\n    keytab:"))
         #expect(e?.contains("minSSF must be a whole number of at least 0") == true)
     }
 }

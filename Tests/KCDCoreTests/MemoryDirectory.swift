@@ -34,7 +34,8 @@ final class MemoryDirectory: Directory {
 
     func delegators(to spns: [String]) throws -> [String] {
         let wanted = Set(spns.map(SPN.init))
-        return objects.values.filter { $0.allowedToDelegateTo.contains { wanted.contains(SPN($0)) } }.map(\.name).sorted()
+        return objects.values.filter { $0.allowedToDelegateTo.contains { wanted.contains(SPN($0)) } }.map(\.name)
+            .sorted()
     }
 
     struct Lost: Error {}
@@ -43,17 +44,22 @@ final class MemoryDirectory: Directory {
         let key = change.host.lowercased()
         if loseRequest.remove(key) != nil { throw OutcomeUnknown(host: change.host, cause: Lost()) }
         if let error = refuse.removeValue(forKey: key) { throw error }
-        guard var object = objects[key], object.dn == change.dn else { throw ChangedMeanwhile(host: change.host, detail: "no such object") }
+        guard var object = objects[key], object.dn == change.dn else {
+            throw ChangedMeanwhile(host: change.host, detail: "no such object")
+        }
         let present = Set(object.allowedToDelegateTo.map(SPN.init))
         guard change.remove.allSatisfy(present.contains), !change.add.contains(where: present.contains) else {
             throw ChangedMeanwhile(host: change.host, detail: "16/20")
         }
         if let uac = change.userAccountControl {
-            guard uac.from == object.userAccountControl else { throw ChangedMeanwhile(host: change.host, detail: "uac") }
+            guard uac.from == object.userAccountControl else {
+                throw ChangedMeanwhile(host: change.host, detail: "uac")
+            }
             object.userAccountControl = uac.to
         }
         let removed = Set(change.remove)
-        object.allowedToDelegateTo = object.allowedToDelegateTo.filter { !removed.contains(SPN($0)) } + change.add.map(\.value)
+        object.allowedToDelegateTo =
+            object.allowedToDelegateTo.filter { !removed.contains(SPN($0)) } + change.add.map(\.value)
         objects[key] = object
         writes.append(change)
         if loseAnswer.remove(key) != nil { throw OutcomeUnknown(host: change.host, cause: Lost()) }

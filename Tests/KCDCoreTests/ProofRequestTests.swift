@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KCDCore
 
 /// `kcdctl verify`'s decisions before it asks the KDC: the host, realm, principal, user and targets.
@@ -6,17 +7,20 @@ import Testing
     /// Clusters a (HV01, HV02) and b (HV03), cifs only, short names.
     func twoClusters(uri: String? = nil, baseDN: String? = "DC=corp,DC=example,DC=com") -> Manifest {
         var m = manifest(
-            Cluster(name: "a", mode: .anyProtocol, services: ["cifs", mvsms], nameForms: [.short],
-                    hosts: ["HV01", "HV02"]),
+            Cluster(
+                name: "a", mode: .anyProtocol, services: ["cifs", mvsms], nameForms: [.short],
+                hosts: ["HV01", "HV02"]),
             Cluster(name: "b", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["HV03"]))
         m.directory.uri = uri
         m.directory.baseDN = baseDN
         return m
     }
 
-    func request(_ m: Manifest, host: String = "hv01", impersonate: String = "alice", principal: String? = nil,
-                 realm: String? = nil, services: [String] = [], mustRefuse: String? = nil,
-                 directoryHost: String? = nil) throws -> DelegationProof.Request {
+    func request(
+        _ m: Manifest, host: String = "hv01", impersonate: String = "alice", principal: String? = nil,
+        realm: String? = nil, services: [String] = [], mustRefuse: String? = nil,
+        directoryHost: String? = nil
+    ) throws -> DelegationProof.Request {
         try DelegationProof.Request(
             manifest: m, manifestPath: "hyperv.yaml", host: host, impersonate: impersonate, principal: principal,
             realm: realm, services: services, mustRefuse: mustRefuse, directoryHost: directoryHost)
@@ -29,13 +33,15 @@ import Testing
         #expect(r.impersonated == "alice@CORP.EXAMPLE.COM")
         #expect(r.declared == ["cifs/HV02", "\(mvsms)/HV02"])
         #expect(r.mustRefuse == "cifs/HV03", "a managed host outside HV01's clusters: the KDC knows it")
-        #expect(r.targets.map { "\($0.spn) \($0.declared)" }
+        #expect(
+            r.targets.map { "\($0.spn) \($0.declared)" }
                 == ["cifs/HV02 true", "\(mvsms)/HV02 true", "cifs/HV03 false"])
     }
 
     @Test func optionsWin() throws {
-        let r = try request(twoClusters(), impersonate: "bob@OTHER", principal: "host/hv01@LAB", realm: "LAB",
-                            services: ["CIFS"], mustRefuse: "ldap/dc01")
+        let r = try request(
+            twoClusters(), impersonate: "bob@OTHER", principal: "host/hv01@LAB", realm: "LAB",
+            services: ["CIFS"], mustRefuse: "ldap/dc01")
         #expect(r.realm == "LAB" && r.principal == "host/hv01@LAB" && r.impersonated == "bob@OTHER")
         #expect(r.declared == ["cifs/HV02"] && r.mustRefuse == "ldap/dc01")
     }
@@ -44,8 +50,10 @@ import Testing
         var m = twoClusters()
         m.clusters.removeLast()
         #expect(try request(m, directoryHost: "dc01.corp.example.com").mustRefuse == "cifs/dc01.corp.example.com")
-        #expect(throws: ProofRequestError(
-            "name an SPN the host must not reach with --must-refuse (no directory.uri to take the DC from)")) {
+        #expect(
+            throws: ProofRequestError(
+                "name an SPN the host must not reach with --must-refuse (no directory.uri to take the DC from)")
+        ) {
             try request(m)
         }
     }
@@ -62,8 +70,10 @@ import Testing
     }
 
     @Test func aManifestWithoutADomain() {
-        #expect(throws: ProofRequestError(
-            "cannot tell the domain: set directory.domain or directory.baseDN in hyperv.yaml")) {
+        #expect(
+            throws: ProofRequestError(
+                "cannot tell the domain: set directory.domain or directory.baseDN in hyperv.yaml")
+        ) {
             try request(twoClusters(baseDN: nil))
         }
     }
@@ -84,8 +94,9 @@ import Testing
     }
 
     @Test func aPlanLimitedToTargetsInAnyCase() throws {
-        let p = try Reconciler.plan(pair(), domain: "corp.example.com", observed: [computer("HV01"), computer("HV02")],
-                                    spnMappings: cifsMapping, targets: [ComputerName("hv02")])
+        let p = try Reconciler.plan(
+            pair(), domain: "corp.example.com", observed: [computer("HV01"), computer("HV02")],
+            spnMappings: cifsMapping, targets: [ComputerName("hv02")])
         #expect(p.changes.map(\.host) == ["HV02"])
     }
 }

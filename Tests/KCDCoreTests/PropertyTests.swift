@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KCDCore
 
 // Property tests of the pure core (issue 9): random manifests and random directories, each property over
@@ -58,10 +59,11 @@ struct PropRNG: Sendable {
 
     /// Each ASCII letter flipped to the other case with probability 1/2.
     mutating func randomCase(_ s: String) -> String {
-        String(decoding: s.utf8.map { byte -> UInt8 in
-            let letter = (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-            return letter && chance(0.5) ? byte ^ 0x20 : byte
-        }, as: UTF8.self)
+        String(
+            decoding: s.utf8.map { byte -> UInt8 in
+                let letter = (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                return letter && chance(0.5) ? byte ^ 0x20 : byte
+            }, as: UTF8.self)
     }
 }
 
@@ -75,7 +77,9 @@ enum Prop {
 
     /// One seed per test process: the environment's when set, else the clock's.
     static let seed: UInt64 = {
-        if let text = ProcessInfo.processInfo.environment["KCDCTL_PROPERTY_SEED"], let seed = parse(text) { return seed }
+        if let text = ProcessInfo.processInfo.environment["KCDCTL_PROPERTY_SEED"], let seed = parse(text) {
+            return seed
+        }
         return UInt64(Date().timeIntervalSince1970 * 1_000_000)
     }()
     static let onlyCase: Int? = ProcessInfo.processInfo.environment["KCDCTL_PROPERTY_CASE"].flatMap { Int($0) }
@@ -139,7 +143,9 @@ enum Prop {
                 }
             }
             let plan = result { try Prop.plan(c) }
-            let entry = Entry(index: indices[k], c: c, rng: rng, plan: plan, applied: result { try Prop.applyInMemory(c, plan.get()) })
+            let entry = Entry(
+                index: indices[k], c: c, rng: rng, plan: plan, applied: result { try Prop.applyInMemory(c, plan.get()) }
+            )
             slots.lock.withLock { slots.entries[k] = entry }
         }
         return slots.entries.map { $0! }
@@ -173,11 +179,17 @@ enum Prop {
         }
         guard onlyCase == nil else { return }
         if ProcessInfo.processInfo.environment["KCDCTL_PROPERTY_VERBOSE"] != nil {
-            print("property \(name): \(corpus.count) cases, seed \(seed); \(coverage.counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))")
+            print(
+                "property \(name): \(corpus.count) cases, seed \(seed); \(coverage.counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"
+            )
         }
         for (what, least) in minimum.sorted(by: { $0.key < $1.key }) where coverage.counts[what, default: 0] < least {
-            Issue.record(Comment(rawValue: "property \(name) (seed \(seed)): only \(coverage.counts[what, default: 0]) × '\(what)' in \(cases) cases, expected at least \(least): the generator no longer exercises it. Seen: \(coverage.counts.sorted { $0.key < $1.key })"),
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                Comment(
+                    rawValue:
+                        "property \(name) (seed \(seed)): only \(coverage.counts[what, default: 0]) × '\(what)' in \(cases) cases, expected at least \(least): the generator no longer exercises it. Seen: \(coverage.counts.sorted { $0.key < $1.key })"
+                ),
+                sourceLocation: sourceLocation)
         }
     }
 }
@@ -264,7 +276,9 @@ struct PropModel: Sendable {
                 var host = hosts[index[key]!]
                 host.clusters.append(cluster.name)
                 // Never to itself: not to an SPN of its own account.
-                for spn in spns where spn.owner != key && host.targets[spn.key] == nil { host.targets[spn.key] = spn.spelling }
+                for spn in spns where spn.owner != key && host.targets[spn.key] == nil {
+                    host.targets[spn.key] = spn.spelling
+                }
                 if cluster.prune == .managed {
                     host.managed.formUnion(classes)
                     host.inManagedCluster = true
@@ -289,7 +303,8 @@ struct PropCase: CustomStringConvertible, Sendable {
     static let pool = (1...12).map { $0 < 10 ? "HV0\($0)" : "HV\($0)" }
     static let services = [Prop.mvsms, "cifs", "http", "HOST"]
     static let extraPool = [
-        "http/web01.corp.example.com", "MSSQLSvc/db01.corp.example.com:1433", "HTTP/Web02", "cifs/NAS01.corp.example.com",
+        "http/web01.corp.example.com", "MSSQLSvc/db01.corp.example.com:1433", "HTTP/Web02",
+        "cifs/NAS01.corp.example.com",
         "HOST/hv07.corp.example.com", "http/HV05", "cifs/hv03",
     ]
     /// Values of classes no generated cluster manages, a Kelvin-sign class among them.
@@ -322,8 +337,12 @@ struct PropCase: CustomStringConvertible, Sendable {
             }
             let hosts = rng.sample(candidates, min(rng.weighted([10, 30, 25, 13, 8, 6, 4, 4]), candidates.count))
                 .map { rng.chance(0.1) ? $0.lowercased() : $0 }
-            let chosen = rng.sample(services, rng.weighted([45, 30, 15, 10])).map { rng.chance(0.1) ? rng.randomCase($0) : $0 }
-            let nameForms: [NameForm] = rng.pick([[.short], [.short], [.fqdn], [.fqdn], [.short, .fqdn], [.fqdn, .short]])
+            let chosen = rng.sample(services, rng.weighted([45, 30, 15, 10])).map {
+                rng.chance(0.1) ? rng.randomCase($0) : $0
+            }
+            let nameForms: [NameForm] = rng.pick([
+                [.short], [.short], [.fqdn], [.fqdn], [.short, .fqdn], [.fqdn, .short],
+            ])
             var storage: [String] = []
             if rng.chance(0.5) {
                 for server in rng.sample(["FS01", "FS02", rng.pick(pool)], rng.int(1...2))
@@ -332,11 +351,14 @@ struct PropCase: CustomStringConvertible, Sendable {
                 }
             }
             let extras = rng.chance(0.4) ? rng.sample(extraPool, rng.int(1...2)).map(SPN.init) : []
-            clusters.append(Cluster(name: "c\(i)", mode: mode, services: chosen, nameForms: nameForms, hosts: hosts,
-                                    smbStorage: storage, extraTargets: extras, prune: rng.chance(0.3) ? .none : .managed))
+            clusters.append(
+                Cluster(
+                    name: "c\(i)", mode: mode, services: chosen, nameForms: nameForms, hosts: hosts,
+                    smbStorage: storage, extraTargets: extras, prune: rng.chance(0.3) ? .none : .managed))
         }
         let manifest = Manifest(
-            directory: DirectorySettings(baseDN: "DC=corp,DC=example,DC=com", auth: .init(bindDN: "svc@corp.example.com")),
+            directory: DirectorySettings(
+                baseDN: "DC=corp,DC=example,DC=com", auth: .init(bindDN: "svc@corp.example.com")),
             clusters: clusters)
 
         // The computer objects, first without values: the desired fqdn forms depend on their dNSHostName.
@@ -348,10 +370,13 @@ struct PropCase: CustomStringConvertible, Sendable {
         var observed: [ObservedComputer] = names.map { account in
             let name = rng.chance(0.1) ? rng.randomCase(account) : account
             let lower = account.lowercased()
-            let dns: String? = rng.pick([nil, "\(lower).corp.example.com", "\(lower).corp.example.com", "\(lower).site2.corp.example.com"])
-            return ObservedComputer(name: name, dn: dn(account), dnsHostName: dns,
-                                    userAccountControl: uac(&rng, domainController: account == "DC01"),
-                                    servicePrincipalNames: ["HOST/\(name)", "HOST/\(lower).corp.example.com"])
+            let dns: String? = rng.pick([
+                nil, "\(lower).corp.example.com", "\(lower).corp.example.com", "\(lower).site2.corp.example.com",
+            ])
+            return ObservedComputer(
+                name: name, dn: dn(account), dnsHostName: dns,
+                userAccountControl: uac(&rng, domainController: account == "DC01"),
+                servicePrincipalNames: ["HOST/\(name)", "HOST/\(lower).corp.example.com"])
         }
         var dnsHostName: [String: String] = [:]
         for c in observed { if let d = c.dnsHostName { dnsHostName[c.name.lowercased()] = d } }
@@ -368,7 +393,8 @@ struct PropCase: CustomStringConvertible, Sendable {
 
     static func uac(_ rng: inout PropRNG, domainController: Bool) -> UserAccountControl {
         var uac: UserAccountControl = domainController ? .serverTrustAccount : .workstationTrustAccount
-        for bit in namedBits where bit != .trustedForDelegation && bit != .trustedToAuthForDelegation && rng.chance(0.08) {
+        for bit in namedBits
+        where bit != .trustedForDelegation && bit != .trustedToAuthForDelegation && rng.chance(0.08) {
             uac.insert(bit)
         }
         if rng.chance(0.3) { uac.insert(.trustedForDelegation) }
@@ -391,7 +417,10 @@ struct PropCase: CustomStringConvertible, Sendable {
             let keep = rng.pick([0.0, 0.5, 0.9, 1.0])
             values = desired.filter { _ in rng.chance(keep) }.map { rng.chance(0.2) ? rng.randomCase($0) : $0 }
             // Values that look like kcdctl's: any service, any host name, any form; desired or not.
-            let hostNames = pool + pool.map { "\($0.lowercased()).corp.example.com" } + ["FS01", "fs02.corp.example.com", "OLD01", "NAS01.corp.example.com"]
+            let hostNames =
+                pool + pool.map { "\($0.lowercased()).corp.example.com" } + [
+                    "FS01", "fs02.corp.example.com", "OLD01", "NAS01.corp.example.com",
+                ]
             for _ in 0..<rng.int(0...4) {
                 let service = rng.pick(services + ["cifs", "http"])
                 values.append("\(rng.chance(0.3) ? rng.randomCase(service) : service)/\(rng.pick(hostNames))")
@@ -407,10 +436,12 @@ struct PropCase: CustomStringConvertible, Sendable {
     /// The manifest as a file kcdctl loads (what a failure prints, to reproduce it).
     var yaml: String {
         func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
-        var out = "version: 1\ndirectory:\n  uri: ldaps://dc01.corp.example.com\n  baseDN: DC=corp,DC=example,DC=com\n"
+        var out =
+            "version: 1\ndirectory:\n  uri: ldaps://dc01.corp.example.com\n  baseDN: DC=corp,DC=example,DC=com\n"
             + "  auth:\n    bindDN: svc-kcd@corp.example.com\n    passwordFile: /etc/kcdctl/bind.pw\nclusters:\n"
         for c in manifest.clusters {
-            out += "  - {name: \(c.name), mode: \(c.mode.rawValue), prune: \(c.prune.rawValue), services: \(list(c.services)), "
+            out +=
+                "  - {name: \(c.name), mode: \(c.mode.rawValue), prune: \(c.prune.rawValue), services: \(list(c.services)), "
                 + "nameForms: \(list(c.nameForms.map(\.rawValue))), hosts: \(list(c.hosts)), smbStorage: \(list(c.smbStorage)), "
                 + "extraTargets: \(list(c.extraTargets.map(\.value)))}\n"
         }
@@ -420,7 +451,8 @@ struct PropCase: CustomStringConvertible, Sendable {
     var description: String {
         var out = yaml + "observed:\n"
         for o in observed {
-            out += "  - \(o.name) dn=\(o.dn) dnsHostName=\(o.dnsHostName ?? "-") uac=\(o.userAccountControl) "
+            out +=
+                "  - \(o.name) dn=\(o.dn) dnsHostName=\(o.dnsHostName ?? "-") uac=\(o.userAccountControl) "
                 + "msDS-AllowedToDelegateTo=\(o.allowedToDelegateTo.map(Printable.escape))\n"
         }
         return out
@@ -462,8 +494,10 @@ extension Prop {
         directory.mappings = mappings
         let reconciliation = Reconciliation(manifest: c.manifest, domain: domain, directory: directory)
         let report = try reconciliation.apply(plan)
-        try require(report.isComplete && report.applied.count == plan.changes.count,
-                    "applying in memory did not complete: applied \(report.applied.map(\.host)), stale \(report.stale.map { "\($0.change.host): \($0.difference)" }), failure \(String(describing: report.failure?.error))\n\(show(plan))")
+        try require(
+            report.isComplete && report.applied.count == plan.changes.count,
+            "applying in memory did not complete: applied \(report.applied.map(\.host)), stale \(report.stale.map { "\($0.change.host): \($0.difference)" }), failure \(String(describing: report.failure?.error))\n\(show(plan))"
+        )
         return Applied(plan: plan, after: directory.objects, again: try reconciliation.plan())
     }
 
@@ -485,9 +519,12 @@ extension Prop {
             let (plan, again) = try (entry.applied.get().plan, entry.applied.get().again)
             coverage.saw("hosts written", plan.changes.count)
             if !plan.isEmpty { coverage.saw("cases with something to do") }
-            try Prop.require(again.isEmpty, "planning again after applying is not empty: \(Prop.show(again))\nfirst \(Prop.show(plan))")
+            try Prop.require(
+                again.isEmpty,
+                "planning again after applying is not empty: \(Prop.show(again))\nfirst \(Prop.show(plan))")
             let all = c.model.hosts.map(\.name).sorted { $0.lowercased() < $1.lowercased() }
-            try Prop.require(again.unchanged == all, "after applying, unchanged is \(again.unchanged), expected every host \(all)")
+            try Prop.require(
+                again.unchanged == all, "after applying, unchanged is \(again.unchanged), expected every host \(all)")
         }
     }
 
@@ -496,7 +533,9 @@ extension Prop {
     /// survives byte for byte; every bit but 0x80000 and 0x1000000 stays; 0x80000 is never set; computers
     /// that are not managed hosts do not change at all.
     @Test func foreignValuesAndOtherBitsAreNeverTouched() {
-        Prop.forAll(atLeast: ["foreign values kept": 3_000, "unconstrained delegation cleared": 300, "other bits kept": 1_000]) { entry, _, coverage in
+        Prop.forAll(atLeast: [
+            "foreign values kept": 3_000, "unconstrained delegation cleared": 300, "other bits kept": 1_000,
+        ]) { entry, _, coverage in
             let c = entry.c
             let (plan, objects) = try (entry.applied.get().plan, entry.applied.get().after)
             for before in c.observed {
@@ -505,27 +544,42 @@ extension Prop {
                     try Prop.require(after == before, "\(before.name) is not a managed host and changed: \(after)")
                     continue
                 }
-                try Prop.require(after.dn == before.dn && after.name == before.name && after.dnsHostName == before.dnsHostName
-                                    && after.servicePrincipalNames == before.servicePrincipalNames, "\(host.name): other attributes changed")
+                try Prop.require(
+                    after.dn == before.dn && after.name == before.name && after.dnsHostName == before.dnsHostName
+                        && after.servicePrincipalNames == before.servicePrincipalNames,
+                    "\(host.name): other attributes changed")
                 let now = Prop.counts(after.allowedToDelegateTo)
                 for (value, n) in Prop.counts(before.allowedToDelegateTo) where !c.model.isManaged(value, by: host) {
-                    try Prop.require(now[value, default: 0] >= n,
-                                     "\(host.name): the foreign value '\(Printable.escape(value))' (managed classes \(host.managed.sorted())) did not survive: \(after.allowedToDelegateTo)\n\(Prop.show(plan))")
+                    try Prop.require(
+                        now[value, default: 0] >= n,
+                        "\(host.name): the foreign value '\(Printable.escape(value))' (managed classes \(host.managed.sorted())) did not survive: \(after.allowedToDelegateTo)\n\(Prop.show(plan))"
+                    )
                     coverage.saw("foreign values kept")
                 }
                 for (value, n) in Prop.counts(before.allowedToDelegateTo) where c.model.isDesired(value, by: host) {
-                    try Prop.require(now[value, default: 0] >= n, "\(host.name): the desired value '\(value)' was rewritten or removed")
+                    try Prop.require(
+                        now[value, default: 0] >= n,
+                        "\(host.name): the desired value '\(value)' was rewritten or removed")
                 }
                 let delegationBits: UInt32 = 0x80000 | 0x100_0000
-                let b = before.userAccountControl.rawValue, a = after.userAccountControl.rawValue
-                try Prop.require((a ^ b) & ~delegationBits == 0, "\(host.name): userAccountControl \(before.userAccountControl) -> \(after.userAccountControl) changed a bit other than the delegation bits")
-                try Prop.require(a & 0x80000 == 0, "\(host.name): TRUSTED_FOR_DELEGATION is set after applying: \(after.userAccountControl)")
-                if b & ~delegationBits != UserAccountControl.workstationTrustAccount.rawValue { coverage.saw("other bits kept") }
+                let b = before.userAccountControl.rawValue
+                let a = after.userAccountControl.rawValue
+                try Prop.require(
+                    (a ^ b) & ~delegationBits == 0,
+                    "\(host.name): userAccountControl \(before.userAccountControl) -> \(after.userAccountControl) changed a bit other than the delegation bits"
+                )
+                try Prop.require(
+                    a & 0x80000 == 0,
+                    "\(host.name): TRUSTED_FOR_DELEGATION is set after applying: \(after.userAccountControl)")
+                if b & ~delegationBits != UserAccountControl.workstationTrustAccount.rawValue {
+                    coverage.saw("other bits kept")
+                }
                 if b & 0x80000 != 0 { coverage.saw("unconstrained delegation cleared") }
             }
             for change in plan.changes {
                 if let uac = change.userAccountControl {
-                    try Prop.require(!uac.to.contains(.trustedForDelegation), "\(change.host): the plan sets TRUSTED_FOR_DELEGATION")
+                    try Prop.require(
+                        !uac.to.contains(.trustedForDelegation), "\(change.host): the plan sets TRUSTED_FOR_DELEGATION")
                 }
             }
         }
@@ -537,7 +591,10 @@ extension Prop {
     /// lists a host only when something differs, and every other host under `unchanged`. (And nothing less:
     /// every absent desired value is added, every undeclared managed value removed.)
     @Test func planIsMinimal() {
-        Prop.forAll(atLeast: ["values added": 5_000, "values removed": 500, "hosts unchanged": 500, "uac changes": 1_000, "case-insensitive matches": 300]) { entry, _, coverage in
+        Prop.forAll(atLeast: [
+            "values added": 5_000, "values removed": 500, "hosts unchanged": 500, "uac changes": 1_000,
+            "case-insensitive matches": 300,
+        ]) { entry, _, coverage in
             let c = entry.c
             let plan = try entry.plan.get()
             let byName = Dictionary(c.observed.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
@@ -548,39 +605,67 @@ extension Prop {
                 let host = try Prop.unwrap(c.model.host(change.host), "\(change.host) is not a host of the manifest")
                 let read = try Prop.unwrap(byName[key], "no computer read for \(key)")
                 try Prop.require(listed.insert(key).inserted, "\(change.host) appears twice")
-                try Prop.require(change.dn == read.dn && change.observed == read && change.mode == host.mode && change.clusters == host.clusters,
-                                 "\(change.host): dn/observed/mode/clusters not as read and declared: \(change.dn) \(change.mode) \(change.clusters)")
+                try Prop.require(
+                    change.dn == read.dn && change.observed == read && change.mode == host.mode
+                        && change.clusters == host.clusters,
+                    "\(change.host): dn/observed/mode/clusters not as read and declared: \(change.dn) \(change.mode) \(change.clusters)"
+                )
                 let present = Set(read.allowedToDelegateTo.map { $0.lowercased() })
                 var added = Set<String>()
                 for value in change.add {
-                    try Prop.require(host.targets[value.key] == value.value, "\(context): adds '\(value.value)', which is not a desired value spelled as declared (\(host.targets[value.key] ?? "not desired"))")
-                    try Prop.require(!present.contains(value.key), "\(context): adds '\(value.value)', which is present already (as AD compares SPNs)")
+                    try Prop.require(
+                        host.targets[value.key] == value.value,
+                        "\(context): adds '\(value.value)', which is not a desired value spelled as declared (\(host.targets[value.key] ?? "not desired"))"
+                    )
+                    try Prop.require(
+                        !present.contains(value.key),
+                        "\(context): adds '\(value.value)', which is present already (as AD compares SPNs)")
                     try Prop.require(added.insert(value.key).inserted, "\(context): adds '\(value.value)' twice")
                 }
                 var removed = Set<String>()
                 for value in change.remove {
-                    try Prop.require(read.allowedToDelegateTo.contains(value.value), "\(context): removes '\(value.value)', which is not stored so spelled")
-                    try Prop.require(c.model.isManaged(value.value, by: host), "\(context): removes '\(value.value)', whose class is not managed (\(host.managed.sorted()))")
-                    try Prop.require(!c.model.isDesired(value.value, by: host), "\(context): removes the desired '\(value.value)'")
-                    try Prop.require(removed.insert(value.key).inserted, "\(context): removes '\(value.value)' twice (as AD compares SPNs)")
+                    try Prop.require(
+                        read.allowedToDelegateTo.contains(value.value),
+                        "\(context): removes '\(value.value)', which is not stored so spelled")
+                    try Prop.require(
+                        c.model.isManaged(value.value, by: host),
+                        "\(context): removes '\(value.value)', whose class is not managed (\(host.managed.sorted()))")
+                    try Prop.require(
+                        !c.model.isDesired(value.value, by: host), "\(context): removes the desired '\(value.value)'")
+                    try Prop.require(
+                        removed.insert(value.key).inserted,
+                        "\(context): removes '\(value.value)' twice (as AD compares SPNs)")
                 }
                 for (key, spelling) in host.targets where !present.contains(key) {
-                    try Prop.require(added.contains(key), "\(context): the absent desired value '\(spelling)' is not added")
+                    try Prop.require(
+                        added.contains(key), "\(context): the absent desired value '\(spelling)' is not added")
                 }
-                for value in read.allowedToDelegateTo where c.model.isManaged(value, by: host) && !c.model.isDesired(value, by: host) {
-                    try Prop.require(removed.contains(value.lowercased()), "\(context): the undeclared managed value '\(value)' is not removed")
+                for value in read.allowedToDelegateTo
+                where c.model.isManaged(value, by: host) && !c.model.isDesired(value, by: host) {
+                    try Prop.require(
+                        removed.contains(value.lowercased()),
+                        "\(context): the undeclared managed value '\(value)' is not removed")
                 }
-                try Prop.require(change.add.map(\.key) == change.add.map(\.key).sorted() && change.remove.map(\.key) == change.remove.map(\.key).sorted(),
-                                 "\(context): add and remove are not sorted")
+                try Prop.require(
+                    change.add.map(\.key) == change.add.map(\.key).sorted()
+                        && change.remove.map(\.key) == change.remove.map(\.key).sorted(),
+                    "\(context): add and remove are not sorted")
                 let required = PropModel.required(read.userAccountControl, host.mode)
                 if required == read.userAccountControl {
-                    try Prop.require(change.userAccountControl == nil, "\(context): changes userAccountControl \(read.userAccountControl), which is what mode \(host.mode.rawValue) requires")
+                    try Prop.require(
+                        change.userAccountControl == nil,
+                        "\(context): changes userAccountControl \(read.userAccountControl), which is what mode \(host.mode.rawValue) requires"
+                    )
                 } else {
-                    try Prop.require(change.userAccountControl == UserAccountControlChange(from: read.userAccountControl, to: required),
-                                     "\(context): userAccountControl should go \(read.userAccountControl) -> \(required)")
+                    try Prop.require(
+                        change.userAccountControl
+                            == UserAccountControlChange(from: read.userAccountControl, to: required),
+                        "\(context): userAccountControl should go \(read.userAccountControl) -> \(required)")
                     coverage.saw("uac changes")
                 }
-                try Prop.require(!change.add.isEmpty || !change.remove.isEmpty || change.userAccountControl != nil, "\(context): an entry with nothing to do")
+                try Prop.require(
+                    !change.add.isEmpty || !change.remove.isEmpty || change.userAccountControl != nil,
+                    "\(context): an entry with nothing to do")
                 coverage.saw("values added", change.add.count)
                 coverage.saw("values removed", change.remove.count)
             }
@@ -590,20 +675,34 @@ extension Prop {
                 let key = name.lowercased()
                 let host = try Prop.unwrap(c.model.host(name), "unchanged names \(name), not a host of the manifest")
                 let read = try Prop.unwrap(byName[key], "no computer read for \(key)")
-                try Prop.require(!listed.contains(key) && unchanged.insert(key).inserted, "\(name) is listed twice (changes and/or unchanged)")
+                try Prop.require(
+                    !listed.contains(key) && unchanged.insert(key).inserted,
+                    "\(name) is listed twice (changes and/or unchanged)")
                 let present = Set(read.allowedToDelegateTo.map { $0.lowercased() })
-                try Prop.require(host.targets.keys.allSatisfy(present.contains), "\(name) is unchanged but lacks desired values")
-                try Prop.require(!read.allowedToDelegateTo.contains { c.model.isManaged($0, by: host) && !c.model.isDesired($0, by: host) },
-                                 "\(name) is unchanged but holds undeclared managed values")
-                try Prop.require(PropModel.required(read.userAccountControl, host.mode) == read.userAccountControl, "\(name) is unchanged but its userAccountControl is wrong")
+                try Prop.require(
+                    host.targets.keys.allSatisfy(present.contains), "\(name) is unchanged but lacks desired values")
+                try Prop.require(
+                    !read.allowedToDelegateTo.contains {
+                        c.model.isManaged($0, by: host) && !c.model.isDesired($0, by: host)
+                    },
+                    "\(name) is unchanged but holds undeclared managed values")
+                try Prop.require(
+                    PropModel.required(read.userAccountControl, host.mode) == read.userAccountControl,
+                    "\(name) is unchanged but its userAccountControl is wrong")
                 if read.allowedToDelegateTo != host.targets.values.sorted(by: { $0.lowercased() < $1.lowercased() }) {
                     coverage.saw("case-insensitive matches")
                 }
                 coverage.saw("hosts unchanged")
             }
-            try Prop.require(listed.union(unchanged) == Set(c.model.index.keys), "changes \(listed.sorted()) and unchanged \(unchanged.sorted()) are not the manifest's hosts \(c.model.index.keys.sorted())")
-            let changeKeys = plan.changes.map { $0.host.lowercased() }, unchangedKeys = plan.unchanged.map { $0.lowercased() }
-            try Prop.require(changeKeys == changeKeys.sorted() && unchangedKeys == unchangedKeys.sorted(), "changes or unchanged are not sorted by host")
+            try Prop.require(
+                listed.union(unchanged) == Set(c.model.index.keys),
+                "changes \(listed.sorted()) and unchanged \(unchanged.sorted()) are not the manifest's hosts \(c.model.index.keys.sorted())"
+            )
+            let changeKeys = plan.changes.map { $0.host.lowercased() }
+            let unchangedKeys = plan.unchanged.map { $0.lowercased() }
+            try Prop.require(
+                changeKeys == changeKeys.sorted() && unchangedKeys == unchangedKeys.sorted(),
+                "changes or unchanged are not sorted by host")
         }
     }
 
@@ -612,42 +711,63 @@ extension Prop {
     /// implement, is that the managed cluster's classes (its services, cifs with storage) are pruned and
     /// nothing else; a class that only a prune: none cluster names is never pruned.
     @Test func pruneNoneNeverRemoves() {
-        Prop.forAll(atLeast: ["hosts only in prune: none clusters": 300, "hosts in both": 100, "removals on hosts in both": 20,
-                             "undeclared values of a prune: none class kept on hosts in both": 20]) { entry, _, coverage in
+        Prop.forAll(atLeast: [
+            "hosts only in prune: none clusters": 300, "hosts in both": 100, "removals on hosts in both": 20,
+            "undeclared values of a prune: none class kept on hosts in both": 20,
+        ]) { entry, _, coverage in
             let c = entry.c
             let (plan, objects) = try (entry.applied.get().plan, entry.applied.get().after)
             let state = DesiredState.expand(c.manifest, domain: Prop.domain) { name in
                 c.computer(name)?.dnsHostName
             }
             for cluster in c.manifest.clusters where cluster.prune == .none {
-                try Prop.require(cluster.managedServiceClasses.isEmpty, "cluster \(cluster.name) is prune: none but manages \(cluster.managedServiceClasses)")
+                try Prop.require(
+                    cluster.managedServiceClasses.isEmpty,
+                    "cluster \(cluster.name) is prune: none but manages \(cluster.managedServiceClasses)")
             }
             for host in c.model.hosts {
-                let expanded = try Prop.unwrap(state.hosts.first { $0.name.lowercased() == host.name.lowercased() }, "DesiredState lacks \(host.name)")
-                let union = c.manifest.clusters.filter { $0.hosts.contains { $0.lowercased() == host.name.lowercased() } }
-                    .reduce(into: Set<String>()) { $0.formUnion($1.managedServiceClasses) }
-                try Prop.require(expanded.managedServiceClasses == union && union == host.managed,
-                                 "\(host.name): DesiredState manages \(expanded.managedServiceClasses.sorted()), its clusters' managedServiceClasses \(union.sorted()), the documentation \(host.managed.sorted())")
+                let expanded = try Prop.unwrap(
+                    state.hosts.first { $0.name.lowercased() == host.name.lowercased() },
+                    "DesiredState lacks \(host.name)")
+                let union = c.manifest.clusters.filter {
+                    $0.hosts.contains { $0.lowercased() == host.name.lowercased() }
+                }
+                .reduce(into: Set<String>()) { $0.formUnion($1.managedServiceClasses) }
+                try Prop.require(
+                    expanded.managedServiceClasses == union && union == host.managed,
+                    "\(host.name): DesiredState manages \(expanded.managedServiceClasses.sorted()), its clusters' managedServiceClasses \(union.sorted()), the documentation \(host.managed.sorted())"
+                )
                 let change = plan.changes.first { $0.host.lowercased() == host.name.lowercased() }
                 let before = try Prop.unwrap(c.computer(host.name), "no computer \(host.name)")
                 let after = try Prop.unwrap(objects[host.name.lowercased()], "\(host.name) vanished")
                 let now = Prop.counts(after.allowedToDelegateTo)
                 if !host.inManagedCluster {
                     coverage.saw("hosts only in prune: none clusters")
-                    try Prop.require(change?.remove.isEmpty ?? true, "\(host.name) is only in prune: none clusters and loses \(change!.remove.map(\.value))")
+                    try Prop.require(
+                        change?.remove.isEmpty ?? true,
+                        "\(host.name) is only in prune: none clusters and loses \(change!.remove.map(\.value))")
                     for (value, n) in Prop.counts(before.allowedToDelegateTo) {
-                        try Prop.require(now[value, default: 0] >= n, "\(host.name) is only in prune: none clusters and lost '\(value)'")
+                        try Prop.require(
+                            now[value, default: 0] >= n,
+                            "\(host.name) is only in prune: none clusters and lost '\(value)'")
                     }
                 } else if host.inNoneCluster {
                     coverage.saw("hosts in both")
                     for value in change?.remove ?? [] {
-                        try Prop.require(PropModel.serviceClass(value.value).map(host.managed.contains) == true,
-                                         "\(host.name) (in prune: none and prune: managed clusters) loses '\(value.value)', a class only its prune: none clusters name")
+                        try Prop.require(
+                            PropModel.serviceClass(value.value).map(host.managed.contains) == true,
+                            "\(host.name) (in prune: none and prune: managed clusters) loses '\(value.value)', a class only its prune: none clusters name"
+                        )
                         coverage.saw("removals on hosts in both")
                     }
-                    for (value, n) in Prop.counts(before.allowedToDelegateTo) where PropModel.serviceClass(value).map(host.managed.contains) != true {
-                        try Prop.require(now[value, default: 0] >= n, "\(host.name) lost '\(value)', whose class no prune: managed cluster of it manages")
-                        if PropModel.serviceClass(value).map(host.noneClasses.contains) == true, !c.model.isDesired(value, by: host) {
+                    for (value, n) in Prop.counts(before.allowedToDelegateTo)
+                    where PropModel.serviceClass(value).map(host.managed.contains) != true {
+                        try Prop.require(
+                            now[value, default: 0] >= n,
+                            "\(host.name) lost '\(value)', whose class no prune: managed cluster of it manages")
+                        if PropModel.serviceClass(value).map(host.noneClasses.contains) == true,
+                            !c.model.isDesired(value, by: host)
+                        {
                             coverage.saw("undeclared values of a prune: none class kept on hosts in both")
                         }
                     }
@@ -666,24 +786,32 @@ extension Prop {
             do { loaded = try ManifestLoader.parse(entry.c.yaml, file: "generated.yaml") } catch {
                 throw Prop.Failure(description: "the loader refuses the generated manifest: \(error)")
             }
-            let a = loaded.clusters, b = entry.c.manifest.clusters
-            try Prop.require(a.count == b.count && zip(a, b).allSatisfy { x, y in
-                x.name == y.name && x.mode == y.mode && x.prune == y.prune && x.services == y.services && x.nameForms == y.nameForms
-                    && x.hosts == y.hosts && x.smbStorage == y.smbStorage && x.extraTargets.map(\.value) == y.extraTargets.map(\.value)
-            }, "the generated manifest loads differently")
+            let a = loaded.clusters
+            let b = entry.c.manifest.clusters
+            try Prop.require(
+                a.count == b.count
+                    && zip(a, b).allSatisfy { x, y in
+                        x.name == y.name && x.mode == y.mode && x.prune == y.prune && x.services == y.services
+                            && x.nameForms == y.nameForms
+                            && x.hosts == y.hosts && x.smbStorage == y.smbStorage
+                            && x.extraTargets.map(\.value) == y.extraTargets.map(\.value)
+                    }, "the generated manifest loads differently")
         }
     }
 
     enum Mutation: String, CaseIterable {
         // Leave the declared state: refused.
         case hostNotInManifest, storageServerAsHost, addUndeclared, addOneCharacterChanged, addOwnSPN, addInAnotherCase,
-             removeForeign, removeDesired, uacOtherBit, uacSetsUnconstrained, uacFromNotAsRead, anotherDN, sameHostTwice
+            removeForeign, removeDesired, uacOtherBit, uacSetsUnconstrained, uacFromNotAsRead, anotherDN, sameHostTwice
         // Stay inside it: accepted.
-        case dropOneAdd, dropOneRemove, dropUAC, dropHost, reorderHosts, emptyChangeForAnUnchangedHost, hostNameInAnotherCase
+        case dropOneAdd, dropOneRemove, dropUAC, dropHost, reorderHosts, emptyChangeForAnUnchangedHost,
+            hostNameInAnotherCase
 
         var refused: Bool {
             switch self {
-            case .dropOneAdd, .dropOneRemove, .dropUAC, .dropHost, .reorderHosts, .emptyChangeForAnUnchangedHost, .hostNameInAnotherCase: false
+            case .dropOneAdd, .dropOneRemove, .dropUAC, .dropHost, .reorderHosts, .emptyChangeForAnUnchangedHost,
+                .hostNameInAnotherCase:
+                false
             default: true
             }
         }
@@ -703,13 +831,17 @@ extension Prop {
             for mutation in Mutation.allCases {
                 guard let (mutated, host) = Self.mutate(plan, mutation, c, &rng) else { continue }
                 coverage.saw(mutation.rawValue)
-                func what() -> String { "mutation \(mutation.rawValue) of host \(host)\nmutated \(Prop.show(mutated))\noriginal \(Prop.show(plan))" }
+                func what() -> String {
+                    "mutation \(mutation.rawValue) of host \(host)\nmutated \(Prop.show(mutated))\noriginal \(Prop.show(plan))"
+                }
                 do {
                     try guardian.check(mutated)
                     try Prop.require(!mutation.refused, "the guard accepts the \(what())")
                 } catch let violation as InvariantViolation {
                     try Prop.require(mutation.refused, "the guard refuses the \(what()): \(violation)")
-                    try Prop.require(violation.host.lowercased() == host.lowercased(), "the guard refuses the \(what()), but names \(violation.host): \(violation)")
+                    try Prop.require(
+                        violation.host.lowercased() == host.lowercased(),
+                        "the guard refuses the \(what()), but names \(violation.host): \(violation)")
                 }
             }
         }
@@ -720,16 +852,28 @@ extension Prop {
         var p = plan
         /// The host's change in the plan (or an empty one: inside the declared state) and where it goes.
         func changeOf(_ host: PropModel.Host) -> (Int?, HostChange) {
-            if let i = p.changes.firstIndex(where: { $0.host.lowercased() == host.name.lowercased() }) { return (i, p.changes[i]) }
+            if let i = p.changes.firstIndex(where: { $0.host.lowercased() == host.name.lowercased() }) {
+                return (i, p.changes[i])
+            }
             let read = c.computer(host.name)!
-            return (nil, HostChange(host: host.name, dn: read.dn, mode: host.mode, clusters: host.clusters, add: [], remove: [],
-                                    userAccountControl: nil, observed: read))
+            return (
+                nil,
+                HostChange(
+                    host: host.name, dn: read.dn, mode: host.mode, clusters: host.clusters, add: [], remove: [],
+                    userAccountControl: nil, observed: read)
+            )
         }
         func put(_ change: HostChange, at index: Int?) {
-            if let index { p.changes[index] = change } else { p.changes.insert(change, at: rng.int(0...p.changes.count)) }
+            if let index {
+                p.changes[index] = change
+            } else {
+                p.changes.insert(change, at: rng.int(0...p.changes.count))
+            }
         }
         /// Edits a random manifest host's change (made when it has none) with `edit`, which may decline.
-        func edit(_ hosts: [PropModel.Host]? = nil, _ edit: (PropModel.Host, inout HostChange, inout PropRNG) -> Bool) -> (Plan, String)? {
+        func edit(_ hosts: [PropModel.Host]? = nil, _ edit: (PropModel.Host, inout HostChange, inout PropRNG) -> Bool)
+            -> (Plan, String)?
+        {
             for host in rng.shuffled(hosts ?? c.model.hosts) {
                 var (index, change) = changeOf(host)
                 if edit(host, &change, &rng) {
@@ -750,23 +894,33 @@ extension Prop {
             let names = ["DC01", "SQL01", "HV12", "EVIL01"].filter { c.model.host($0) == nil }
             guard let name = names.isEmpty ? nil : rng.pick(names) else { return nil }
             let read = c.computer(name)
-            let change = HostChange(host: read?.name ?? name, dn: read?.dn ?? PropCase.dn(name), mode: .anyProtocol, add: [SPN("cifs/HV01")], remove: [],
-                                    userAccountControl: read.map { .init(from: $0.userAccountControl, to: PropModel.required($0.userAccountControl, .anyProtocol)) },
-                                    observed: read)
+            let change = HostChange(
+                host: read?.name ?? name, dn: read?.dn ?? PropCase.dn(name), mode: .anyProtocol,
+                add: [SPN("cifs/HV01")], remove: [],
+                userAccountControl: read.map {
+                    .init(from: $0.userAccountControl, to: PropModel.required($0.userAccountControl, .anyProtocol))
+                },
+                observed: read)
             p.changes.insert(change, at: rng.int(0...p.changes.count))
             return (p, change.host)
         case .storageServerAsHost:
             let servers = c.manifest.accountNames.filter { c.model.host($0) == nil && c.computer($0) != nil }
             guard !servers.isEmpty else { return nil }
             let read = c.computer(rng.pick(servers))!
-            p.changes.insert(HostChange(host: read.name, dn: read.dn, mode: .kerberosOnly, add: [], remove: [],
-                                        userAccountControl: .init(from: read.userAccountControl, to: PropModel.required(read.userAccountControl, .kerberosOnly)),
-                                        observed: read), at: rng.int(0...p.changes.count))
+            p.changes.insert(
+                HostChange(
+                    host: read.name, dn: read.dn, mode: .kerberosOnly, add: [], remove: [],
+                    userAccountControl: .init(
+                        from: read.userAccountControl, to: PropModel.required(read.userAccountControl, .kerberosOnly)),
+                    observed: read), at: rng.int(0...p.changes.count))
             return (p, read.name)
         case .addUndeclared:
             return edit { host, change, rng in
-                let candidates = ["ldap/dc01.corp.example.com", "cifs/DC01", "krbtgt/CORP.EXAMPLE.COM", "cifs/HV99", "\(Prop.mvsms)/OLD01",
-                                  "http/web99.corp.example.com", "cifs/HV0\u{212A}"].filter { !c.model.isDesired($0, by: host) }
+                let candidates = [
+                    "ldap/dc01.corp.example.com", "cifs/DC01", "krbtgt/CORP.EXAMPLE.COM", "cifs/HV99",
+                    "\(Prop.mvsms)/OLD01",
+                    "http/web99.corp.example.com", "cifs/HV0\u{212A}",
+                ].filter { !c.model.isDesired($0, by: host) }
                 guard !candidates.isEmpty else { return false }
                 change.add = insertAt(change.add, SPN(rng.pick(candidates)), &rng)
                 return true
@@ -776,7 +930,9 @@ extension Prop {
                 guard !host.targets.isEmpty else { return false }
                 let target = rng.pick(host.targets.values.sorted())
                 let chars = Array(target.unicodeScalars)
-                let positions = chars.indices.filter { chars[$0].properties.isAlphabetic || ("0"..."9").contains(chars[$0]) }
+                let positions = chars.indices.filter {
+                    chars[$0].properties.isAlphabetic || ("0"..."9").contains(chars[$0])
+                }
                 for _ in 0..<8 {
                     var copy = chars
                     copy[rng.pick(positions)] = rng.pick(Array("abcdefghijklmnopqrstuvwxyz0123456789-.".unicodeScalars))
@@ -815,7 +971,8 @@ extension Prop {
         case .removeForeign:
             return edit { host, change, rng in
                 let read = c.computer(host.name)!
-                let candidates = (read.allowedToDelegateTo + PropCase.foreignPool + PropCase.services.map { "\($0)/HV99" })
+                let candidates =
+                    (read.allowedToDelegateTo + PropCase.foreignPool + PropCase.services.map { "\($0)/HV99" })
                     .filter { !c.model.isManaged($0, by: host) }
                 guard !candidates.isEmpty else { return false }
                 change.remove = insertAt(change.remove, SPN(rng.pick(candidates)), &rng)
@@ -831,24 +988,31 @@ extension Prop {
         case .uacOtherBit, .uacSetsUnconstrained:
             return edit { host, change, rng in
                 let read = c.computer(host.name)!
-                let bit: UInt32 = mutation == .uacSetsUnconstrained ? 0x80000
+                let bit: UInt32 =
+                    mutation == .uacSetsUnconstrained
+                    ? 0x80000
                     : rng.chance(0.5) ? rng.pick(PropCase.namedBits).rawValue : UInt32(1) << UInt32(rng.int(0...31))
-                let to = UserAccountControl(rawValue: PropModel.required(read.userAccountControl, host.mode).rawValue ^ bit)
+                let to = UserAccountControl(
+                    rawValue: PropModel.required(read.userAccountControl, host.mode).rawValue ^ bit)
                 change.userAccountControl = .init(from: read.userAccountControl, to: to)
                 return true
             }
         case .uacFromNotAsRead:
             return edit { host, change, rng in
                 let read = c.computer(host.name)!
-                let from = UserAccountControl(rawValue: read.userAccountControl.rawValue ^ (UInt32(1) << UInt32(rng.int(0...31))))
+                let from = UserAccountControl(
+                    rawValue: read.userAccountControl.rawValue ^ (UInt32(1) << UInt32(rng.int(0...31))))
                 change.userAccountControl = .init(from: from, to: PropModel.required(from, host.mode))
                 return true
             }
         case .anotherDN:
             return edit { host, change, rng in
                 let others = c.observed.map(\.dn).filter { $0 != change.dn }
-                change.dn = rng.pick(others + ["CN=\(host.name),OU=Elsewhere,DC=corp,DC=example,DC=com",
-                                               change.dn.lowercased(), change.dn + ",DC=evil"])
+                change.dn = rng.pick(
+                    others + [
+                        "CN=\(host.name),OU=Elsewhere,DC=corp,DC=example,DC=com",
+                        change.dn.lowercased(), change.dn + ",DC=evil",
+                    ])
                 return true
             }
         case .sameHostTwice:
@@ -861,15 +1025,21 @@ extension Prop {
             p.changes.insert(twin, at: rng.int(0...p.changes.count))
             return (p, host.name)
         case .dropOneAdd:
-            guard let i = rng.shuffled(Array(p.changes.indices)).first(where: { !p.changes[$0].add.isEmpty }) else { return nil }
+            guard let i = rng.shuffled(Array(p.changes.indices)).first(where: { !p.changes[$0].add.isEmpty }) else {
+                return nil
+            }
             p.changes[i].add.remove(at: rng.int(0...(p.changes[i].add.count - 1)))
             return (p, p.changes[i].host)
         case .dropOneRemove:
-            guard let i = rng.shuffled(Array(p.changes.indices)).first(where: { !p.changes[$0].remove.isEmpty }) else { return nil }
+            guard let i = rng.shuffled(Array(p.changes.indices)).first(where: { !p.changes[$0].remove.isEmpty }) else {
+                return nil
+            }
             p.changes[i].remove.remove(at: rng.int(0...(p.changes[i].remove.count - 1)))
             return (p, p.changes[i].host)
         case .dropUAC:
-            guard let i = rng.shuffled(Array(p.changes.indices)).first(where: { p.changes[$0].userAccountControl != nil }) else { return nil }
+            guard
+                let i = rng.shuffled(Array(p.changes.indices)).first(where: { p.changes[$0].userAccountControl != nil })
+            else { return nil }
             p.changes[i].userAccountControl = nil
             return (p, p.changes[i].host)
         case .dropHost:
@@ -881,12 +1051,20 @@ extension Prop {
             p.changes = rng.shuffled(p.changes)
             return (p, p.changes[0].host)
         case .emptyChangeForAnUnchangedHost:
-            let unchanged = c.model.hosts.filter { host in !p.changes.contains { $0.host.lowercased() == host.name.lowercased() } }
+            let unchanged = c.model.hosts.filter { host in
+                !p.changes.contains { $0.host.lowercased() == host.name.lowercased() }
+            }
             guard !unchanged.isEmpty else { return nil }
             return edit(unchanged) { _, _, _ in true }
         case .hostNameInAnotherCase:
-            guard let i = rng.shuffled(Array(p.changes.indices)).first(where: { p.changes[$0].host.lowercased() != p.changes[$0].host.uppercased() }) else { return nil }
-            p.changes[i].host = p.changes[i].host == p.changes[i].host.lowercased() ? p.changes[i].host.uppercased() : p.changes[i].host.lowercased()
+            guard
+                let i = rng.shuffled(Array(p.changes.indices)).first(where: {
+                    p.changes[$0].host.lowercased() != p.changes[$0].host.uppercased()
+                })
+            else { return nil }
+            p.changes[i].host =
+                p.changes[i].host == p.changes[i].host.lowercased()
+                ? p.changes[i].host.uppercased() : p.changes[i].host.lowercased()
             return (p, p.changes[i].host)
         }
     }

@@ -1,23 +1,30 @@
 import Testing
+
 @testable import KCDCore
 
 let workstation: UserAccountControl = .workstationTrustAccount
 
-func computer(_ name: String, uac: UserAccountControl = workstation, values: [String] = [],
-              spns: [String]? = nil) -> ObservedComputer {
+func computer(
+    _ name: String, uac: UserAccountControl = workstation, values: [String] = [],
+    spns: [String]? = nil
+) -> ObservedComputer {
     ObservedComputer(
         name: name, dn: "CN=\(name),CN=Computers,DC=corp,DC=example,DC=com",
         dnsHostName: "\(name.lowercased()).corp.example.com", userAccountControl: uac, allowedToDelegateTo: values,
-        servicePrincipalNames: spns ?? ["HOST/\(name)", "HOST/\(name.lowercased()).corp.example.com",
-                                        "\(mvsms)/\(name)", "\(mvsms)/\(name.lowercased()).corp.example.com"])
+        servicePrincipalNames: spns ?? [
+            "HOST/\(name)", "HOST/\(name.lowercased()).corp.example.com",
+            "\(mvsms)/\(name)", "\(mvsms)/\(name.lowercased()).corp.example.com",
+        ])
 }
 
 let cifsMapping = SPNMappings(values: ["host=alerter,cifs,http"])
 
 /// Two hosts, cifs only, short names: HV01's one desired value is cifs/HV02.
 func pair(mode: DelegationMode = .anyProtocol, prune: Prune = .managed, extra: [SPN] = []) -> Manifest {
-    manifest(Cluster(name: "a", mode: mode, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"],
-                     extraTargets: extra, prune: prune))
+    manifest(
+        Cluster(
+            name: "a", mode: mode, services: ["cifs"], nameForms: [.short], hosts: ["HV01", "HV02"],
+            extraTargets: extra, prune: prune))
 }
 
 func plan(_ m: Manifest, _ observed: [ObservedComputer]) throws -> Plan {
@@ -48,22 +55,35 @@ let rightUAC: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForD
     }
 
     @Test func comparisonIgnoresCase() throws {
-        let p = try plan(pair(), [computer("HV01", uac: rightUAC, values: ["CIFS/hv02"]),
-                                  computer("HV02", uac: rightUAC, values: ["Cifs/Hv01"])])
+        let p = try plan(
+            pair(),
+            [
+                computer("HV01", uac: rightUAC, values: ["CIFS/hv02"]),
+                computer("HV02", uac: rightUAC, values: ["Cifs/Hv01"]),
+            ])
         #expect(p.isEmpty)
     }
 
     @Test func pruneManagedRemovesUndeclaredValuesOfManagedClassesOnly() throws {
-        let p = try plan(pair(), [computer("HV01", uac: rightUAC, values: ["cifs/HV02", "CIFS/HV05", "http/web01", "MSSQLSvc/db01:1433"]),
-                                  computer("HV02", uac: rightUAC, values: ["cifs/HV01"])])
+        let p = try plan(
+            pair(),
+            [
+                computer(
+                    "HV01", uac: rightUAC, values: ["cifs/HV02", "CIFS/HV05", "http/web01", "MSSQLSvc/db01:1433"]),
+                computer("HV02", uac: rightUAC, values: ["cifs/HV01"]),
+            ])
         let c = try #require(change(p, "HV01"))
         #expect(c.remove.map(\.value) == ["CIFS/HV05"], "removes the exact stored spelling")
         #expect(c.add.isEmpty && c.userAccountControl == nil)
     }
 
     @Test func pruneNoneOnlyAdds() throws {
-        let p = try plan(pair(prune: .none), [computer("HV01", uac: rightUAC, values: ["cifs/HV02", "cifs/HV05"]),
-                                              computer("HV02", uac: rightUAC)])
+        let p = try plan(
+            pair(prune: .none),
+            [
+                computer("HV01", uac: rightUAC, values: ["cifs/HV02", "cifs/HV05"]),
+                computer("HV02", uac: rightUAC),
+            ])
         #expect(change(p, "HV01") == nil)
         #expect(change(p, "HV02")?.add.map(\.value) == ["cifs/HV01"])
         #expect(change(p, "HV02")?.remove == [])
@@ -71,17 +91,24 @@ let rightUAC: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForD
 
     @Test func unconstrainedDelegationIsRemovedAsASecurityFix() throws {
         let had: UserAccountControl = [.workstationTrustAccount, .trustedForDelegation, .dontExpirePassword]
-        let p = try plan(pair(), [computer("HV01", uac: had, values: ["cifs/HV02"]), computer("HV02", uac: rightUAC, values: ["cifs/HV01"])])
+        let p = try plan(
+            pair(),
+            [computer("HV01", uac: had, values: ["cifs/HV02"]), computer("HV02", uac: rightUAC, values: ["cifs/HV01"])])
         let c = try #require(change(p, "HV01"))
-        #expect(c.userAccountControl?.to == [.workstationTrustAccount, .dontExpirePassword, .trustedToAuthForDelegation])
+        #expect(
+            c.userAccountControl?.to == [.workstationTrustAccount, .dontExpirePassword, .trustedToAuthForDelegation])
         #expect(c.removesUnconstrainedDelegation)
         #expect(p.summary.securityFixes == 1)
     }
 
     @Test(arguments: DelegationMode.allCases)
     func everyOtherBitIsPreserved(mode: DelegationMode) throws {
-        let others: UserAccountControl = [.workstationTrustAccount, .accountDisable, .dontExpirePassword, .notDelegated, .partialSecretsAccount, UserAccountControl(rawValue: 0x2000_0000)]
-        let p = try plan(pair(mode: mode), [computer("HV01", uac: others.union(.trustedForDelegation)), computer("HV02")])
+        let others: UserAccountControl = [
+            .workstationTrustAccount, .accountDisable, .dontExpirePassword, .notDelegated, .partialSecretsAccount,
+            UserAccountControl(rawValue: 0x2000_0000),
+        ]
+        let p = try plan(
+            pair(mode: mode), [computer("HV01", uac: others.union(.trustedForDelegation)), computer("HV02")])
         let to = try #require(change(p, "HV01")?.userAccountControl?.to)
         #expect(to.subtracting([.trustedToAuthForDelegation]) == others)
         #expect(to.contains(.trustedToAuthForDelegation) == (mode == .anyProtocol))
@@ -89,21 +116,32 @@ let rightUAC: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForD
     }
 
     @Test func kerberosOnlyClearsProtocolTransition() throws {
-        let p = try plan(pair(mode: .kerberosOnly), [computer("HV01", uac: rightUAC, values: ["cifs/HV02"]),
-                                                     computer("HV02", values: ["cifs/HV01"])])
+        let p = try plan(
+            pair(mode: .kerberosOnly),
+            [
+                computer("HV01", uac: rightUAC, values: ["cifs/HV02"]),
+                computer("HV02", values: ["cifs/HV01"]),
+            ])
         #expect(change(p, "HV01")?.userAccountControl == .init(from: rightUAC, to: workstation))
         #expect(change(p, "HV02") == nil)
     }
 
     @Test func missingHostsAreAllListedAndNothingIsPlanned() {
         let m = manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02", "HV03"]))
-        #expect(throws: MissingHostsError(hosts: [.init(name: "HV02", clusters: ["a"]), .init(name: "HV03", clusters: ["a"])])) {
+        #expect(
+            throws: MissingHostsError(hosts: [
+                .init(name: "HV02", clusters: ["a"]), .init(name: "HV03", clusters: ["a"]),
+            ])
+        ) {
             try plan(m, [computer("HV01")])
         }
     }
 
     @Test func unregisteredTargetIsAWarningAndCifsIsSatisfiedByHOST() throws {
-        let m = manifest(Cluster(name: "a", mode: .anyProtocol, nameForms: [.short], hosts: ["HV01", "HV02"], smbStorage: ["SOFS01", "SOFS02"]))
+        let m = manifest(
+            Cluster(
+                name: "a", mode: .anyProtocol, nameForms: [.short], hosts: ["HV01", "HV02"],
+                smbStorage: ["SOFS01", "SOFS02"]))
         let p = try plan(m, [computer("HV01"), computer("HV02", spns: ["HOST/HV02"]), computer("SOFS01")])
         #expect(p.warnings.map(\.subject) == ["SOFS02", "\(mvsms)/HV02"])
         #expect(p.warnings[0].message.contains("no computer object"))
@@ -111,13 +149,17 @@ let rightUAC: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForD
     }
 
     @Test func withoutTheMappingCifsNeedsItsOwnSPN() throws {
-        let p = try Reconciler.plan(pair(), domain: "corp.example.com",
-                                    observed: [computer("HV01"), computer("HV02")], spnMappings: SPNMappings())
+        let p = try Reconciler.plan(
+            pair(), domain: "corp.example.com",
+            observed: [computer("HV01"), computer("HV02")], spnMappings: SPNMappings())
         #expect(p.warnings.map(\.subject) == ["cifs/HV01", "cifs/HV02"])
     }
 
     @Test func planIsSortedAndStable() throws {
-        let m = manifest(Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["hv03", "HV01", "HV02"]))
+        let m = manifest(
+            Cluster(
+                name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short], hosts: ["hv03", "HV01", "HV02"])
+        )
         let observed = [computer("HV02"), computer("hv03"), computer("HV01")]
         let p = try plan(m, observed)
         #expect(p.changes.map(\.host) == ["HV01", "HV02", "hv03"])
@@ -151,7 +193,9 @@ let rightUAC: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForD
     }
 
     @Test func flagNames() {
-        let uac: UserAccountControl = [.workstationTrustAccount, .trustedToAuthForDelegation, UserAccountControl(rawValue: 0x4000_0000)]
+        let uac: UserAccountControl = [
+            .workstationTrustAccount, .trustedToAuthForDelegation, UserAccountControl(rawValue: 0x4000_0000),
+        ]
         #expect(uac.flagNames == ["WORKSTATION_TRUST_ACCOUNT", "TRUSTED_TO_AUTH_FOR_DELEGATION", "0x40000000"])
         #expect(UserAccountControl(ldapValue: "x") == nil)
     }

@@ -1,11 +1,14 @@
 import Testing
+
 @testable import KCDCore
 
 /// HV01, HV02 and HV03 in one any-protocol cluster (cifs, short names), nothing delegated yet: each host's
 /// change adds its two peers and sets protocol transition.
 private func trio() throws -> (Reconciliation, MemoryDirectory, Plan) {
-    let m = manifest(Cluster(name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short],
-                             hosts: ["HV01", "HV02", "HV03"]))
+    let m = manifest(
+        Cluster(
+            name: "a", mode: .anyProtocol, services: ["cifs"], nameForms: [.short],
+            hosts: ["HV01", "HV02", "HV03"]))
     let directory = MemoryDirectory(["HV01", "HV02", "HV03"].map { computer($0) })
     let r = Reconciliation(manifest: m, domain: "corp.example.com", directory: directory)
     return (r, directory, try r.plan())
@@ -60,8 +63,11 @@ private struct Denied: Error {}
         let (r, directory, p) = try trio()
         directory.objects["hv02"] = nil
         let events = Events()
-        #expect(throws: InvariantViolation(host: "HV02", operation: "write",
-                                           reason: "no computer object HV02$ was read in this run")) {
+        #expect(
+            throws: InvariantViolation(
+                host: "HV02", operation: "write",
+                reason: "no computer object HV02$ was read in this run")
+        ) {
             _ = try r.apply(p, record: events.record)
         }
         #expect(directory.writes.isEmpty)
@@ -71,13 +77,15 @@ private struct Denied: Error {}
     @Test func aHostChangedWhileApplyingIsStaleAndTheRestNotAttempted() throws {
         let (r, directory, p) = try trio()
         let events = Events()
-        let report = try r.apply(p, record: { event in
-            events.record(event)
-            // Someone else delegates HV02 to HV01 between HV01's request and HV02's.
-            if case let .applied(c, _, _, _) = event, c.host == "HV01" {
-                directory.objects["hv02"]!.allowedToDelegateTo.append("cifs/HV01")
-            }
-        })
+        let report = try r.apply(
+            p,
+            record: { event in
+                events.record(event)
+                // Someone else delegates HV02 to HV01 between HV01's request and HV02's.
+                if case let .applied(c, _, _, _) = event, c.host == "HV01" {
+                    directory.objects["hv02"]!.allowedToDelegateTo.append("cifs/HV01")
+                }
+            })
         #expect(directory.writes.map(\.host) == ["HV01"])
         #expect(report.applied.map(\.host) == ["HV01"])
         #expect(report.stale.map(\.change.host) == ["HV02"])
@@ -85,9 +93,10 @@ private struct Denied: Error {}
         #expect(report.notAttempted.map(\.host) == ["HV03"])
         #expect(report.failure == nil && report.unknown.isEmpty && !report.isComplete)
         #expect(report.hostsToPurge == ["HV01"])
-        #expect(events.lines == [
-            "intent HV01", "applied HV01", "intent HV02", "stale HV02: changed since the plan was made (16/20)",
-        ])
+        #expect(
+            events.lines == [
+                "intent HV01", "applied HV01", "intent HV02", "stale HV02: changed since the plan was made (16/20)",
+            ])
     }
 
     @Test func aDirectoryFailureStopsAtThatHost() throws {
@@ -162,9 +171,10 @@ private struct Denied: Error {}
         #expect(report.isComplete && report.notAttempted.isEmpty)
         #expect(directory.writes.map(\.host) == ["HV01", "HV02", "HV03"])
         #expect(report.hostsToPurge == ["HV01", "HV02", "HV03"])
-        #expect(events.lines == [
-            "intent HV01", "applied HV01", "intent HV02", "applied HV02", "intent HV03", "applied HV03",
-        ])
+        #expect(
+            events.lines == [
+                "intent HV01", "applied HV01", "intent HV02", "applied HV02", "intent HV03", "applied HV03",
+            ])
         #expect(try r.plan().isEmpty, "converged")
     }
 }

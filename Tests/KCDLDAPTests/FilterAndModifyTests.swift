@@ -1,6 +1,7 @@
 import Foundation
 import KCDCore
 import Testing
+
 @testable @_spi(Testing) import KCDLDAP
 
 @Suite struct Filters {
@@ -25,24 +26,33 @@ import Testing
     @Test func oneRequestDeletesThenAddsAndSwapsUserAccountControl() {
         let change = HostChange(
             host: "HV01", dn: "CN=HV01,DC=x", mode: .anyProtocol, add: [SPN("cifs/HV02")], remove: [SPN("CIFS/HV05")],
-            userAccountControl: .init(from: [.workstationTrustAccount], to: [.workstationTrustAccount, .trustedToAuthForDelegation]))
-        #expect(ActiveDirectory.modifications(change) == [
-            LDAPModification(.delete, "msDS-AllowedToDelegateTo", ["CIFS/HV05"]),
-            LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"]),
-            LDAPModification(.delete, "userAccountControl", ["4096"]),
-            LDAPModification(.add, "userAccountControl", ["16781312"]),
-        ])
+            userAccountControl: .init(
+                from: [.workstationTrustAccount], to: [.workstationTrustAccount, .trustedToAuthForDelegation]))
+        #expect(
+            ActiveDirectory.modifications(change) == [
+                LDAPModification(.delete, "msDS-AllowedToDelegateTo", ["CIFS/HV05"]),
+                LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"]),
+                LDAPModification(.delete, "userAccountControl", ["4096"]),
+                LDAPModification(.add, "userAccountControl", ["16781312"]),
+            ])
     }
 
     @Test func nothingButWhatChanges() {
-        let change = HostChange(host: "HV01", dn: "CN=HV01,DC=x", mode: .anyProtocol, add: [SPN("cifs/HV02")], remove: [],
-                                userAccountControl: nil)
-        #expect(ActiveDirectory.modifications(change) == [LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"])])
+        let change = HostChange(
+            host: "HV01", dn: "CN=HV01,DC=x", mode: .anyProtocol, add: [SPN("cifs/HV02")], remove: [],
+            userAccountControl: nil)
+        #expect(
+            ActiveDirectory.modifications(change) == [LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"])]
+        )
     }
 
     @Test func errorsNameTheCodeAndTheServersMessage() {
-        let e = LDAPError(code: .insufficientAccessRights, operation: "modify", dn: "CN=HV01,DC=x", diagnostic: "00002098: SecErr")
-        #expect(e.description.hasPrefix("LDAP modify of CN=HV01,DC=x failed: 50 insufficientAccessRights (Insufficient access): 00002098: SecErr. "))
+        let e = LDAPError(
+            code: .insufficientAccessRights, operation: "modify", dn: "CN=HV01,DC=x", diagnostic: "00002098: SecErr")
+        #expect(
+            e.description.hasPrefix(
+                "LDAP modify of CN=HV01,DC=x failed: 50 insufficientAccessRights (Insufficient access): 00002098: SecErr. "
+            ))
         #expect(e.description.contains("SeEnableDelegationPrivilege"))
     }
 }
@@ -70,6 +80,8 @@ import Testing
     }
 
     @Test func aNULInsideADNOrAttributeNameIsRefusedNotCut() {
-        #expect(throws: LDAPError.self) { try LDAPModification.encodedValues([LDAPModification(.add, "msDS-AllowedToDelegateTo\0x", ["v"])]) }
+        #expect(throws: LDAPError.self) {
+            try LDAPModification.encodedValues([LDAPModification(.add, "msDS-AllowedToDelegateTo\0x", ["v"])])
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KCDLDAP
 
 /// What `make fuzz` (Fuzz/, issue 9) found in the LDAP edge. Each test holds the fuzzer's input inline.
@@ -10,7 +11,13 @@ import Testing
     /// (first answer `member;range=0…0-9223372036854775807`; the fake server's chunk is never reached).
     @Test func aChunkEndingAtIntMaxIsAnErrorNotATrap() {
         let description = "member;range=0000000000000000000000000-9223372036854775807"
-        #expect(RangedAttribute(description) == { var r = RangedAttribute("member;range=0-1")!; r.end = Int.max; return r }())
+        #expect(
+            RangedAttribute(description)
+                == {
+                    var r = RangedAttribute("member;range=0-1")!
+                    r.end = Int.max
+                    return r
+                }())
         var asked: [String] = []
         #expect(throws: RangeRetrievalError.self) {
             try RangedAttribute.complete([description: ["first:0"]]) { request in

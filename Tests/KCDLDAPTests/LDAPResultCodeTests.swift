@@ -1,5 +1,6 @@
 import KCDCore
 import Testing
+
 @testable import KCDLDAP
 
 @Suite struct ResultCodes {
@@ -39,10 +40,12 @@ import Testing
     }
 
     @Test func hintsForTheCommonOnes() {
-        #expect(LDAPError(code: .timeout, operation: "search").description
-            .hasSuffix("Raise --timeout if the server is only slow"))
-        #expect(LDAPError(code: .invalidCredentials, operation: "simple bind").description
-            .hasSuffix("Check the bind DN and the password"))
+        #expect(
+            LDAPError(code: .timeout, operation: "search").description
+                .hasSuffix("Raise --timeout if the server is only slow"))
+        #expect(
+            LDAPError(code: .invalidCredentials, operation: "simple bind").description
+                .hasSuffix("Check the bind DN and the password"))
         #expect(LDAPError(code: .noSuchObject, operation: "search").hint == nil)
     }
 }

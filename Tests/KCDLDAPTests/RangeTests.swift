@@ -1,9 +1,13 @@
 import Testing
+
 @testable import KCDLDAP
 
 @Suite struct RangeRetrieval {
     @Test(arguments: [
-        ("msDS-AllowedToDelegateTo;range=0-1499", RangedAttribute?.some(.init("msds-allowedtodelegateto;range=0-1499")!)),
+        (
+            "msDS-AllowedToDelegateTo;range=0-1499",
+            RangedAttribute?.some(.init("msds-allowedtodelegateto;range=0-1499")!)
+        ),
         ("msds-allowedtodelegateto;range=1500-*", RangedAttribute("msds-allowedtodelegateto;range=1500-*")),
     ])
     func parsing(text: String, parsed: RangedAttribute?) throws {
@@ -13,10 +17,19 @@ import Testing
     }
 
     @Test func parts() {
-        #expect(RangedAttribute("member;range=0-1499") == { var r = RangedAttribute("x;range=0-1")!; r.name = "member"; r.end = 1499; return r }())
+        #expect(
+            RangedAttribute("member;range=0-1499")
+                == {
+                    var r = RangedAttribute("x;range=0-1")!
+                    r.name = "member"
+                    r.end = 1499
+                    return r
+                }())
         #expect(RangedAttribute("member;range=1500-*")?.end == nil)
         #expect(RangedAttribute("member;range=1500-*")?.start == 1500)
-        for bad in ["member", "member;range=", "member;range=a-b", "member;range=5-2", "member;range=-1-4", "member;range=3"] {
+        for bad in [
+            "member", "member;range=", "member;range=a-b", "member;range=5-2", "member;range=-1-4", "member;range=3",
+        ] {
             #expect(RangedAttribute(bad) == nil, "\(bad)")
         }
     }
@@ -25,7 +38,9 @@ import Testing
     @Test func theLoopAsksForEachChunkUntilTheStar() throws {
         let all = (0..<3500).map { "cifs/H\($0)" }
         var asked: [String] = []
-        let first: [String: [String]] = ["msds-allowedtodelegateto;range=0-1499": Array(all[0..<1500]), "samaccountname": ["HV01$"]]
+        let first: [String: [String]] = [
+            "msds-allowedtodelegateto;range=0-1499": Array(all[0..<1500]), "samaccountname": ["HV01$"],
+        ]
         let complete = try RangedAttribute.complete(first) { request in
             asked.append(request)
             let start = RangedAttribute(request)!.start

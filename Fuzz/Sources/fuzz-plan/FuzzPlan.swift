@@ -17,7 +17,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = document.createdDate
         let again = Array(document.encoded().utf8)
         guard let reread = try? PlanDocument.decode(again) else {
-            fatalError("a plan that decode accepted is refused after encoded(): \(String(decoding: again, as: UTF8.self))")
+            fatalError(
+                "a plan that decode accepted is refused after encoded(): \(String(decoding: again, as: UTF8.self))")
         }
         guard reread == document else { fatalError("a plan reads back different after encoded()") }
     }
@@ -31,8 +32,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// `bytes` as kcdctl would have written the document they decode to, or nil when they decode to none.
 func resealed(_ bytes: [UInt8]) -> [UInt8]? {
     guard let document = try? JSONDecoder().decode(PlanDocument.self, from: Data(bytes)),
-          let json = try? JSONEncoder().encode(document),
-          var object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else { return nil }
+        let json = try? JSONEncoder().encode(document),
+        var object = try? JSONSerialization.jsonObject(with: json) as? [String: Any]
+    else { return nil }
     object["sha256"] = nil
     object["signature"] = nil
     if var manifest = object["manifest"] as? [String: Any], let content = manifest["content"] as? String {
@@ -40,7 +42,8 @@ func resealed(_ bytes: [UInt8]) -> [UInt8]? {
         object["manifest"] = manifest
     }
     guard let bodyJSON = try? JSONSerialization.data(withJSONObject: object),
-          var body = try? JSONDecoder().decode(PlanDocument.self, from: bodyJSON) else { return nil }
+        var body = try? JSONDecoder().decode(PlanDocument.self, from: bodyJSON)
+    else { return nil }
     body.sha256 = nil
     // `encoded()` is the checksummed encoding plus a newline.
     body.sha256 = sha256(Array(body.encoded().utf8.dropLast()))

@@ -43,7 +43,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         result = try RangedAttribute.complete(first) { request in
             fetches += 1
             guard fetches <= scripted + 1 else {
-                fatalError("complete() asked for chunk \(fetches) of a server that answers only empty chunks: an endless loop")
+                fatalError(
+                    "complete() asked for chunk \(fetches) of a server that answers only empty chunks: an endless loop")
             }
             guard let asked = RangedAttribute(request), asked.end == nil else {
                 fatalError("complete() asked for \(request.debugDescription), not for the rest of a range")
@@ -62,7 +63,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         return 0
     }
     for (key, values) in result {
-        guard RangedAttribute(key) == nil else { fatalError("complete() returned a ranged key \(key.debugDescription)") }
+        guard RangedAttribute(key) == nil else {
+            fatalError("complete() returned a ranged key \(key.debugDescription)")
+        }
         for value in values where !sent.contains(value) {
             fatalError("complete() returned \(value.debugDescription) for \(key), which no chunk held")
         }

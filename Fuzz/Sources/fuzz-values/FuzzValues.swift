@@ -9,7 +9,9 @@
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = UnsafeBufferPointer(start: data, count: size)[...]
     guard let selector = input.popFirst() else { return 0 }
-    var parts = input.split(separator: 0xFF, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    var parts = input.split(separator: 0xFF, omittingEmptySubsequences: false).map {
+        String(decoding: $0, as: UTF8.self)
+    }
     var attribute = "msDS-AllowedToDelegateTo"
     if selector & 1 == 1 { attribute = parts.isEmpty ? "" : parts.removeFirst() }
     let modifications = [
@@ -20,7 +22,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
         encoded = try LDAPModification.encodedValues(modifications)
     } catch {
-        guard attribute.utf8.contains(0) else { fatalError("encodedValues refused attribute \(Array(attribute.utf8)): \(error)") }
+        guard attribute.utf8.contains(0) else {
+            fatalError("encodedValues refused attribute \(Array(attribute.utf8)): \(error)")
+        }
         return 0
     }
     if attribute.utf8.contains(0) { fatalError("an attribute name with a NUL was accepted: \(Array(attribute.utf8))") }

@@ -14,8 +14,10 @@ public struct ApplyRequest: Sendable {
     public var verifyKey: String?
     public var autoApprove: Bool
 
-    public init(planFile: String?, manifestFile: String?, targets: [String]?, maxAge: Double, verifyKey: String?,
-                autoApprove: Bool) {
+    public init(
+        planFile: String?, manifestFile: String?, targets: [String]?, maxAge: Double, verifyKey: String?,
+        autoApprove: Bool
+    ) {
         (self.planFile, self.manifestFile, self.targets) = (planFile, manifestFile, targets)
         (self.maxAge, self.verifyKey, self.autoApprove) = (maxAge, verifyKey, autoApprove)
     }
@@ -74,8 +76,9 @@ public struct ApplyWorkflow {
         } else {
             throw UsageError("name a saved plan (kcdctl apply PLAN.json) or a manifest (-f FILE)")
         }
-        try PlanDocument.checkSignatures(saved, planPath: request.planFile, verifyKey: request.verifyKey,
-                                         manifest: manifest, manifestPath: manifestPath)
+        try PlanDocument.checkSignatures(
+            saved, planPath: request.planFile, verifyKey: request.verifyKey,
+            manifest: manifest, manifestPath: manifestPath)
         self.request = request
         self.saved = saved
     }
@@ -107,11 +110,11 @@ public struct ApplyWorkflow {
         // any other is checked against a new one.
         let readInThisRun = saved == nil && request.autoApprove ? proposal.snapshot : nil
         let report = try reconciliation.apply(
-            proposal.plan, readInThisRun: readInThisRun, shouldStop: { stopSignal() != nil }
-        ) { event in
-            show(event)
-            try audit?.record(event)
-        }
+            proposal.plan, readInThisRun: readInThisRun, shouldStop: { stopSignal() != nil },
+            record: { event in
+                show(event)
+                try audit?.record(event)
+            })
         let signal = stopSignal()
         writesDone()
         guard report.isComplete else { return ApplyOutcome(report: report, signal: signal) }
@@ -124,7 +127,8 @@ extension AuditRecord.Context {
     /// The context of an apply of `document` (the saved plan, or the plan made in this run) in the directory at
     /// `uri` and `baseDN`.
     public init(_ document: PlanDocument, uri: String, baseDN: String, identity: String, boundAs: String) {
-        self.init(identity: identity, boundAs: boundAs, directory: uri, baseDN: baseDN,
-                  manifestSHA256: document.manifest.sha256, planSHA256: document.sha256 ?? "")
+        self.init(
+            identity: identity, boundAs: boundAs, directory: uri, baseDN: baseDN,
+            manifestSHA256: document.manifest.sha256, planSHA256: document.sha256 ?? "")
     }
 }

@@ -79,8 +79,10 @@ public struct DesiredState: Sendable, Equatable {
                     hosts[existing].clusters.append(cluster.name)
                 } else {
                     index[members[i]] = hosts.count
-                    hosts.append(Host(name: host, mode: cluster.mode, targets: targets,
-                                      managedServiceClasses: managed, clusters: [cluster.name]))
+                    hosts.append(
+                        Host(
+                            name: host, mode: cluster.mode, targets: targets,
+                            managedServiceClasses: managed, clusters: [cluster.name]))
                 }
             }
         }

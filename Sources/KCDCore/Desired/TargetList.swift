@@ -30,7 +30,8 @@ public struct TargetList: RandomAccessCollection, Equatable, Sendable, CustomStr
     /// The target equal to `spn` as AD compares SPNs (case-insensitively), spelled as declared; nil when
     /// `spn` is not a target. A binary search: no set of the host's targets is built.
     public func declared(_ spn: SPN) -> SPN? {
-        var low = 0, high = entries.count
+        var low = 0
+        var high = entries.count
         while low < high {
             let mid = (low + high) / 2
             if entries[mid].key < spn.key { low = mid + 1 } else { high = mid }

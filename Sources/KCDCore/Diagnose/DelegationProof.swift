@@ -55,7 +55,10 @@ public struct DelegationProof: Sendable, Equatable {
     public var selfTicketForwardable: Bool
     public var targets: [Target]
 
-    public init(host: String, principal: String, impersonated: String, selfTicket: Outcome, selfTicketForwardable: Bool, targets: [Target]) {
+    public init(
+        host: String, principal: String, impersonated: String, selfTicket: Outcome, selfTicketForwardable: Bool,
+        targets: [Target]
+    ) {
         self.host = host
         self.principal = principal
         self.impersonated = impersonated

@@ -65,8 +65,10 @@ public enum Doctor {
         public var users: [UserFacts]
         public var now: Date
 
-        public init(manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
-                    spnHolders: [String: [String]], users: [UserFacts], now: Date) {
+        public init(
+            manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
+            spnHolders: [String: [String]], users: [UserFacts], now: Date
+        ) {
             self.manifest = manifest
             self.domain = domain
             self.observed = observed
@@ -105,9 +107,10 @@ public enum Doctor {
         let observed = try directory.computers(named: manifest.accountNames)
         let mappings = try directory.spnMappings()
         let spns = spnsToLookUp(manifest, domain: domain, observed: observed, mappings: mappings)
-        return diagnose(Facts(
-            manifest: manifest, domain: domain, observed: observed, spnMappings: mappings,
-            spnHolders: try directory.spnHolders(spns), users: try directory.users(named: users), now: now))
+        return diagnose(
+            Facts(
+                manifest: manifest, domain: domain, observed: observed, spnMappings: mappings,
+                spnHolders: try directory.spnHolders(spns), users: try directory.users(named: users), now: now))
     }
 
     /// Every cause, most severe first, then by subject. Each cause is one function of the facts; a new cause
@@ -135,7 +138,8 @@ public enum Doctor {
     /// Without protocol transition the WinRM-based migration cannot get a forwardable ticket.
     static func kerberosOnlyClusters(_ evidence: Evidence) -> [Finding] {
         evidence.facts.manifest.clusters.filter { $0.mode == .kerberosOnly }.map { cluster in
-            Finding(.warning, "cluster \(cluster.name)", "mode kerberos-only (no protocol transition)",
+            Finding(
+                .warning, "cluster \(cluster.name)", "mode kerberos-only (no protocol transition)",
                 why: "Hyper-V remoting runs over WinRM from Windows Server 2016 on and needs "
                     + "\"use any authentication protocol\"; without it \(migration)",
                 fix: "set mode: any-protocol for cluster \(cluster.name) in the manifest, then kcdctl apply")
@@ -144,7 +148,8 @@ public enum Doctor {
 
     static func missingHosts(_ evidence: Evidence) -> [Finding] {
         evidence.facts.manifest.hosts.filter { evidence.computer($0) == nil }.map { host in
-            Finding(.error, host, "no computer object in the directory",
+            Finding(
+                .error, host, "no computer object in the directory",
                 why: "delegation cannot be granted to or by an account AD does not know",
                 fix: "join \(host) to the domain, or remove it from the manifest")
         }
@@ -154,7 +159,8 @@ public enum Doctor {
         evidence.facts.manifest.hosts.filter {
             evidence.computer($0)?.userAccountControl.contains(.accountDisable) == true
         }.map { host in
-            Finding(.error, host, "the computer account is disabled",
+            Finding(
+                .error, host, "the computer account is disabled",
                 why: "the KDC issues no tickets for a disabled account, so Kerberos to and from \(host) fails",
                 fix: "enable the account (Enable-ADAccount \(host)$) or remove \(host) from the manifest")
         }
@@ -164,7 +170,8 @@ public enum Doctor {
         evidence.facts.manifest.hosts.filter {
             evidence.computer($0)?.userAccountControl.contains(.trustedForDelegation) == true
         }.map { host in
-            Finding(.error, host, "unconstrained delegation is set (TRUSTED_FOR_DELEGATION, 0x80000)",
+            Finding(
+                .error, host, "unconstrained delegation is set (TRUSTED_FOR_DELEGATION, 0x80000)",
                 why: "the host receives and can reuse the TGT of every user who connects to it: a security risk, "
                     + "and not what live migration needs",
                 fix: "kcdctl apply (it clears the bit and sets constrained delegation)")
@@ -182,9 +189,11 @@ public enum Doctor {
             let mappedHolders = mapped.flatMap { facts.spnHolders[$0.key] } ?? []
             guard (facts.spnHolders[spn.key] ?? []).isEmpty && mappedHolders.isEmpty else { return nil }
             let via = mapped.map { " (nor \($0.value), which sPNMappings map it to)" } ?? ""
-            let vmms = spn.serviceClass.lowercased().hasPrefix("microsoft virtual")
+            let vmms =
+                spn.serviceClass.lowercased().hasPrefix("microsoft virtual")
                 ? " (the Hyper-V Virtual Machine Management service registers it when it starts)" : ""
-            return Finding(.error, spn.value, "no account registers this SPN\(via)",
+            return Finding(
+                .error, spn.value, "no account registers this SPN\(via)",
                 why: "the KDC cannot issue a ticket for it, so delegation to it cannot work",
                 fix: desired.targetOwners[spn].map { "register it on \($0): setspn -S \"\(spn.value)\" \($0)" + vmms }
                     ?? "register it on the account that runs the service (setspn -S), or remove it from extraTargets")
@@ -199,10 +208,12 @@ public enum Doctor {
             let mappedHolders = mapped.flatMap { facts.spnHolders[$0.key] }
             let accounts = uniqueNames((facts.spnHolders[key] ?? []) + (mappedHolders ?? []))
             guard accounts.count > 1 else { return nil }
-            let via = mapped.map {
-                mappedHolders == nil ? "" : " (counting \($0.value), which sPNMappings map it to)"
-            } ?? ""
-            return Finding(.error, key,
+            let via =
+                mapped.map {
+                    mappedHolders == nil ? "" : " (counting \($0.value), which sPNMappings map it to)"
+                } ?? ""
+            return Finding(
+                .error, key,
                 "the same SPN is registered on \(accounts.count) accounts: "
                     + "\(accounts.sorted().joined(separator: ", "))\(via)",
                 why: "the KDC cannot tell which account's key to use; Kerberos to this service fails "
@@ -213,7 +224,8 @@ public enum Doctor {
 
     static func unknownUsers(_ evidence: Evidence) -> [Finding] {
         evidence.facts.users.filter { $0.dn == nil }.map { user in
-            Finding(.error, user.name, "no such user in the directory",
+            Finding(
+                .error, user.name, "no such user in the directory",
                 why: "the user cannot be checked (and cannot start a migration)",
                 fix: "check the name (sAMAccountName or user@REALM)")
         }
@@ -221,7 +233,8 @@ public enum Doctor {
 
     static func undelegatableUsers(_ evidence: Evidence) -> [Finding] {
         evidence.facts.users.filter { $0.dn != nil && $0.userAccountControl.contains(.notDelegated) }.map { user in
-            Finding(.error, user.name,
+            Finding(
+                .error, user.name,
                 "\"Account is sensitive and cannot be delegated\" is set (NOT_DELEGATED, 0x100000)",
                 why: "the KDC never lets a host act on this user's behalf: S4U2Proxy is refused and \(migration)",
                 fix: "clear the flag for accounts that must start migrations (Set-ADAccountControl "
@@ -232,7 +245,8 @@ public enum Doctor {
     static func protectedUsers(_ evidence: Evidence) -> [Finding] {
         evidence.facts.users.filter { $0.dn != nil }.compactMap { user in
             guard let via = user.protectedUsersVia else { return nil }
-            return Finding(.error, user.name, "member of Protected Users" + (via.isEmpty ? "" : " (through \(via))"),
+            return Finding(
+                .error, user.name, "member of Protected Users" + (via.isEmpty ? "" : " (through \(via))"),
                 why: "members of Protected Users are never delegated: \(migration)",
                 fix: "remove \(user.name)" + (via.isEmpty ? "" : " (or the group \(via))")
                     + " from Protected Users, or start migrations with another account")
@@ -243,8 +257,9 @@ public enum Doctor {
     static func drift(_ evidence: Evidence) -> [Finding] {
         let facts = evidence.facts
         guard facts.manifest.hosts.allSatisfy({ evidence.computer($0) != nil }),
-              let plan = try? Reconciler.plan(facts.manifest, domain: facts.domain, observed: facts.observed,
-                                              spnMappings: facts.spnMappings)
+            let plan = try? Reconciler.plan(
+                facts.manifest, domain: facts.domain, observed: facts.observed,
+                spnMappings: facts.spnMappings)
         else { return [] }
         return plan.changes.map { change in
             var what: [String] = []
@@ -253,7 +268,8 @@ public enum Doctor {
             }
             if !change.remove.isEmpty { what.append("\(change.remove.count) not in the manifest") }
             if let uac = change.userAccountControl { what.append("userAccountControl \(uac.from) should be \(uac.to)") }
-            return Finding(.warning, change.host, "AD differs from the manifest: \(what.joined(separator: ", "))",
+            return Finding(
+                .warning, change.host, "AD differs from the manifest: \(what.joined(separator: ", "))",
                 why: "a host missing a peer's SPNs cannot live-migrate to that peer",
                 fix: "kcdctl plan, then kcdctl apply")
         }
@@ -266,7 +282,8 @@ public enum Doctor {
             let age = evidence.facts.now.timeIntervalSince(changed)
             guard age >= 0 && age < ticketLifetimeForPurge else { return nil }
             let until = changed.addingTimeInterval(ticketLifetimeForPurge)
-            return Finding(.info, host, "changed \(Int(age / 60)) min ago (\(PlanDocument.timestamp(changed)))",
+            return Finding(
+                .info, host, "changed \(Int(age / 60)) min ago (\(PlanDocument.timestamp(changed)))",
                 why: "Kerberos tickets the host obtained before the change still carry the old delegation",
                 fix: "run klist purge -li 0x3e7 on \(host), or wait until \(PlanDocument.timestamp(until))")
         }

@@ -46,8 +46,9 @@ extension DelegationProof {
             let wanted = Set(services.map { $0.lowercased() })
             let targets = DesiredState.expand(manifest, domain: domain).hosts.first { $0.name == hostName }!.targets
             // A probe the KDC knows: a managed host this host does not delegate to, else the DC of the URI.
-            let peers = Set(manifest.clusters.filter { $0.hosts.contains { ComputerName($0) == name } }
-                .flatMap(\.hosts).map(ComputerName.init))
+            let peers = Set(
+                manifest.clusters.filter { $0.hosts.contains { ComputerName($0) == name } }
+                    .flatMap(\.hosts).map(ComputerName.init))
             let outsider = manifest.hosts.first { !peers.contains(ComputerName($0)) }
             guard let refused = mustRefuse ?? outsider.map({ "cifs/\($0)" }) ?? directoryHost.map({ "cifs/\($0)" })
             else {

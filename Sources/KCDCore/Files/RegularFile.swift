@@ -44,7 +44,9 @@ public final class OpenRegularFile {
         }
         guard info.st_size <= limit else {
             close(fd)
-            throw FileError(path: path, what: what, problem: "is larger than \(FileError.bytes(limit)) (\(info.st_size) bytes): refusing to read it")
+            throw FileError(
+                path: path, what: what,
+                problem: "is larger than \(FileError.bytes(limit)) (\(info.st_size) bytes): refusing to read it")
         }
         (self.path, self.what, self.fd, self.limit) = (path, what, fd, limit)
         (size, mode, owner) = (Int(info.st_size), info.st_mode, info.st_uid)
@@ -65,7 +67,9 @@ public final class OpenRegularFile {
                 // Grew since fstat: read on up to limit + 1 bytes, wiping the smaller buffer.
                 guard buffer.count <= limit else {
                     wipe(&buffer)
-                    throw FileError(path: path, what: what, problem: "grew beyond \(FileError.bytes(limit)) while being read: refusing it")
+                    throw FileError(
+                        path: path, what: what,
+                        problem: "grew beyond \(FileError.bytes(limit)) while being read: refusing it")
                 }
                 var larger = [UInt8](repeating: 0, count: limit + 1)
                 larger.withUnsafeMutableBytes { to in buffer.withUnsafeBytes { to.copyMemory(from: $0) } }
@@ -165,14 +169,18 @@ public struct FileError: Error, CustomStringConvertible {
     public init(opening path: String, what: String, errno: Int32, writing: Bool = false) {
         var info = stat()
         if errno == ENXIO || errno == EISDIR, stat(path, &info) == 0, let kind = Self.kind(info.st_mode) {
-            self.init(path: path, what: what, problem: "is \(kind), not a regular file: refusing to \(writing ? "write to" : "read") it")
+            self.init(
+                path: path, what: what,
+                problem: "is \(kind), not a regular file: refusing to \(writing ? "write to" : "read") it")
         } else {
             self.init(path: path, what: what, problem: writing ? "cannot be written" : "cannot be read", errno: errno)
         }
     }
 
     init(writing path: String, errno: Int32) {
-        self.init(path: path, what: "file", errno: errno, description: "cannot write \(path): \(String(cString: strerror(errno)))")
+        self.init(
+            path: path, what: "file", errno: errno,
+            description: "cannot write \(path): \(String(cString: strerror(errno)))")
     }
 
     /// `a FIFO`, `a directory`, …; nil for a regular file.
@@ -191,7 +199,8 @@ public struct FileError: Error, CustomStringConvertible {
 
     /// `4 KiB`, `256 MiB`, or bytes.
     static func bytes(_ count: Int) -> String {
-        count >= 1 << 20 && count % (1 << 20) == 0 ? "\(count >> 20) MiB"
+        count >= 1 << 20 && count % (1 << 20) == 0
+            ? "\(count >> 20) MiB"
             : count >= 1 << 10 && count % (1 << 10) == 0 ? "\(count >> 10) KiB" : "\(count) bytes"
     }
 }

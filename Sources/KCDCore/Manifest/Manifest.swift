@@ -96,8 +96,10 @@ public struct DirectorySettings: Sendable, Equatable {
     public var tls: TLSSettings
     public var auth: AuthSettings
 
-    public init(uri: String? = nil, baseDN: String? = nil, domain: String? = nil,
-                tls: TLSSettings = .init(), auth: AuthSettings) {
+    public init(
+        uri: String? = nil, baseDN: String? = nil, domain: String? = nil,
+        tls: TLSSettings = .init(), auth: AuthSettings
+    ) {
         self.uri = uri
         self.baseDN = baseDN
         self.domain = domain
@@ -158,8 +160,10 @@ public struct AuthSettings: Sendable, Equatable {
     /// gssapi: the least SASL security strength factor accepted (56 by default; 0 would allow no protection).
     public var minimumSSF: Int
 
-    public init(method: Method = .simple, bindDN: String? = nil, passwordFile: String? = nil,
-                keytab: String? = nil, principal: String? = nil, minimumSSF: Int = AuthSettings.defaultMinimumSSF) {
+    public init(
+        method: Method = .simple, bindDN: String? = nil, passwordFile: String? = nil,
+        keytab: String? = nil, principal: String? = nil, minimumSSF: Int = AuthSettings.defaultMinimumSSF
+    ) {
         self.method = method
         self.bindDN = bindDN
         self.passwordFile = passwordFile
@@ -183,11 +187,14 @@ extension DirectorySettings {
         let ldaps = uri.lowercased().hasPrefix("ldaps://")
         switch auth.method {
         case .gssapi where ldaps:
-            return "auth.method gssapi cannot run over \(uri): AD refuses GSSAPI signing and sealing inside TLS; use ldap:// (GSSAPI seals the connection itself)"
+            return
+                "auth.method gssapi cannot run over \(uri): AD refuses GSSAPI signing and sealing inside TLS; use ldap:// (GSSAPI seals the connection itself)"
         case .gssapi where tls.startTLS == true:
-            return "auth.method gssapi does not combine with tls.startTLS: true: AD refuses GSSAPI signing and sealing inside TLS; remove startTLS (GSSAPI seals the connection itself)"
+            return
+                "auth.method gssapi does not combine with tls.startTLS: true: AD refuses GSSAPI signing and sealing inside TLS; remove startTLS (GSSAPI seals the connection itself)"
         case .simple where !ldaps && !usesStartTLS:
-            return "a simple bind would send the password in clear over \(uri) with tls.startTLS: false; use ldaps://, StartTLS or auth.method gssapi"
+            return
+                "a simple bind would send the password in clear over \(uri) with tls.startTLS: false; use ldaps://, StartTLS or auth.method gssapi"
         default:
             return nil
         }

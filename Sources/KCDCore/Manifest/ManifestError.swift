@@ -26,13 +26,18 @@ public struct ManifestError: Error, Equatable, CustomStringConvertible {
     /// All of `problems` as one error, in file order, at most `reportedAtMost` of them.
     static func combined(_ problems: [ManifestError]) -> ManifestError {
         var sorted = problems.enumerated().sorted { a, b in
-            let (x, y) = (a.element.location ?? .init(line: 0, column: 0), b.element.location ?? .init(line: 0, column: 0))
+            let (x, y) = (
+                a.element.location ?? .init(line: 0, column: 0), b.element.location ?? .init(line: 0, column: 0)
+            )
             return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
         }.map(\.element)
         if sorted.count > reportedAtMost {
             let rest = sorted.count - reportedAtMost
             sorted = Array(sorted.prefix(reportedAtMost))
-            sorted.append(ManifestError(file: sorted[0].file, location: nil, message: "\(rest) more problem\(rest == 1 ? "" : "s") not shown"))
+            sorted.append(
+                ManifestError(
+                    file: sorted[0].file, location: nil,
+                    message: "\(rest) more problem\(rest == 1 ? "" : "s") not shown"))
         }
         var first = sorted.removeFirst()
         first.more = sorted

@@ -20,7 +20,11 @@ public enum ManifestLoader {
     /// its folder): how `apply PLAN.json` reads the manifest a saved plan embeds.
     public static func load(contents data: [UInt8], path: String) throws -> Manifest {
         guard data.count <= Manifest.maximumFileSize else {
-            throw ManifestError(file: path, location: nil, message: "the manifest is \(data.count) bytes, more than the \(Manifest.maximumFileSize) a manifest may have")
+            throw ManifestError(
+                file: path, location: nil,
+                message:
+                    "the manifest is \(data.count) bytes, more than the \(Manifest.maximumFileSize) a manifest may have"
+            )
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ManifestError(file: path, location: nil, message: "the manifest is not UTF-8 text")
@@ -50,8 +54,9 @@ public enum ManifestLoader {
 extension ManifestError {
     init(yaml error: YamlError, file: String) {
         func located(_ mark: Mark, _ problem: String) -> ManifestError {
-            ManifestError(file: file, location: .init(line: mark.line, column: mark.column),
-                          message: "invalid YAML: \(problem)")
+            ManifestError(
+                file: file, location: .init(line: mark.line, column: mark.column),
+                message: "invalid YAML: \(problem)")
         }
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
@@ -101,20 +106,25 @@ private struct Reader {
 
     private mutating func read(_ root: Node) throws -> Manifest {
         let map = try mapping(root, "the manifest")
-        try checkKeys(map, allowed: ["version", "directory", "clusters", "audit", "limits", "plans"], in: "the manifest")
+        try checkKeys(
+            map, allowed: ["version", "directory", "clusters", "audit", "limits", "plans"], in: "the manifest")
         let versionNode = try required(map, "version", in: "the manifest", root)
         guard let version = wholeNumber(versionNode) else {
             throw error(versionNode, "version must be a number; this kcdctl reads version \(Manifest.version)")
         }
         guard version == Manifest.version else {
-            throw error(versionNode, "unsupported manifest version \(version); this kcdctl reads version \(Manifest.version)")
+            throw error(
+                versionNode, "unsupported manifest version \(version); this kcdctl reads version \(Manifest.version)")
         }
-        let directory = noting { try directorySettings(try required(map, "directory", in: "the manifest", root)) }
+        let directory =
+            noting { try directorySettings(try required(map, "directory", in: "the manifest", root)) }
             ?? DirectorySettings(auth: AuthSettings())
         noting { try limits(map) }
         let clustersNode = try required(map, "clusters", in: "the manifest", root)
         let clusterNodes = try sequence(clustersNode, "clusters")
-        guard !clusterNodes.isEmpty else { throw error(clustersNode, "clusters is empty: declare at least one cluster") }
+        guard !clusterNodes.isEmpty else {
+            throw error(clustersNode, "clusters is empty: declare at least one cluster")
+        }
         let parsed = clusterNodes.compactMap { node in noting { (try cluster(node), node) } }
         noting { try checkAcrossClusters(parsed.map(\.0), parsed.map(\.1)) }
         var manifest = Manifest(directory: directory, clusters: parsed.map(\.0))
@@ -141,7 +151,8 @@ private struct Reader {
             try checkKeys(limits, allowed: ["hostsPerCluster"], in: "limits")
             if let n = limits["hostsPerCluster"] {
                 guard let value = wholeNumber(n), (1...Manifest.hostsPerClusterCeiling).contains(value) else {
-                    throw error(n, "limits.hostsPerCluster must be a whole number from 1 to \(Manifest.hostsPerClusterCeiling)")
+                    throw error(
+                        n, "limits.hostsPerCluster must be a whole number from 1 to \(Manifest.hostsPerClusterCeiling)")
                 }
                 hostsPerCluster = value
             }
@@ -171,25 +182,37 @@ private struct Reader {
         }
         let authNode = try required(map, "auth", in: "directory", node)
         let a = try mapping(authNode, "directory.auth")
-        if let (key, _) = a.first(where: { $0.key.string?.lowercased().contains("password") == true && $0.key.string != "passwordFile" }) {
-            throw error(key, "a password is never written in the manifest: use auth.passwordFile (a file only its owner can read) or the KCDCTL_BIND_PASSWORD environment variable")
+        if let (key, _) = a.first(where: {
+            $0.key.string?.lowercased().contains("password") == true && $0.key.string != "passwordFile"
+        }) {
+            throw error(
+                key,
+                "a password is never written in the manifest: use auth.passwordFile (a file only its owner can read) or the KCDCTL_BIND_PASSWORD environment variable"
+            )
         }
         let method = try oneOf(a, "method", AuthSettings.Method.self) ?? .simple
         var auth = AuthSettings(method: method)
         switch method {
         case .simple:
             try checkKeys(a, allowed: ["method", "bindDN", "passwordFile"], in: "directory.auth (method simple)")
-            auth.bindDN = try nonEmptyString(try required(a, "bindDN", in: "directory.auth", authNode), "directory.auth.bindDN")
+            auth.bindDN = try nonEmptyString(
+                try required(a, "bindDN", in: "directory.auth", authNode), "directory.auth.bindDN")
             auth.passwordFile = try string(a, "passwordFile").map(resolvePath)
         case .gssapi:
-            try checkKeys(a, allowed: ["method", "keytab", "principal", "minSSF"], in: "directory.auth (method gssapi)")
+            try checkKeys(
+                a, allowed: ["method", "keytab", "principal", "minSSF"], in: "directory.auth (method gssapi)")
             auth.keytab = try string(a, "keytab").map(resolvePath)
             auth.principal = try string(a, "principal")
             if let n = a["keytab"], auth.principal == nil {
-                throw error(n, "auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM")
+                throw error(
+                    n,
+                    "auth.keytab needs auth.principal: the principal to take from the keytab, e.g. svc-kcd@CORP.EXAMPLE.COM"
+                )
             }
             if let n = a["minSSF"] {
-                guard let ssf = wholeNumber(n), ssf >= 0 else { throw error(n, "minSSF must be a whole number of at least 0 (56 by default)") }
+                guard let ssf = wholeNumber(n), ssf >= 0 else {
+                    throw error(n, "minSSF must be a whole number of at least 0 (56 by default)")
+                }
                 auth.minimumSSF = ssf
             }
         }
@@ -213,11 +236,18 @@ private struct Reader {
         let map = try mapping(node, "a cluster")
         let nameNode = try required(map, "name", in: "a cluster", node)
         let name = try nonEmptyString(nameNode, "cluster name")
-        guard name.count <= 128 else { throw error(nameNode, "cluster name \(Printable.quoted(name)) is longer than 128 characters") }
+        guard name.count <= 128 else {
+            throw error(nameNode, "cluster name \(Printable.quoted(name)) is longer than 128 characters")
+        }
         let what = "cluster '\(name)'"
-        try checkKeys(map, allowed: ["name", "mode", "services", "nameForms", "hosts", "smbStorage", "extraTargets", "prune"], in: what)
+        try checkKeys(
+            map, allowed: ["name", "mode", "services", "nameForms", "hosts", "smbStorage", "extraTargets", "prune"],
+            in: what)
         guard let mode = try oneOf(map, "mode", DelegationMode.self) else {
-            throw error(node, "\(what) has no mode: write mode: any-protocol (what Hyper-V live migration over WinRM needs) or mode: kerberos-only")
+            throw error(
+                node,
+                "\(what) has no mode: write mode: any-protocol (what Hyper-V live migration over WinRM needs) or mode: kerberos-only"
+            )
         }
 
         var services = Manifest.defaultServices
@@ -237,15 +267,23 @@ private struct Reader {
         let hostsNode = try required(map, "hosts", in: what, node)
         let hosts = try names(hostsNode, "\(what) hosts", allowEmpty: false, check: Self.computerNameProblem)
         guard hosts.count <= hostsPerCluster else {
-            throw error(hostsNode, "\(what) has \(hosts.count) hosts, more than limits.hostsPerCluster (\(hostsPerCluster)); a Windows failover cluster has at most 64 nodes: split it, or raise limits.hostsPerCluster if this is really meant")
+            throw error(
+                hostsNode,
+                "\(what) has \(hosts.count) hosts, more than limits.hostsPerCluster (\(hostsPerCluster)); a Windows failover cluster has at most 64 nodes: split it, or raise limits.hostsPerCluster if this is really meant"
+            )
         }
-        let smbStorage = try map["smbStorage"].map { try names($0, "\(what) smbStorage", allowEmpty: true, check: Self.computerNameProblem) } ?? []
-        let extraTargets = try map["extraTargets"].map { n in
-            try names(n, "\(what) extraTargets", allowEmpty: true, check: SPN.problem).map(SPN.init)
-        } ?? []
+        let smbStorage =
+            try map["smbStorage"].map {
+                try names($0, "\(what) smbStorage", allowEmpty: true, check: Self.computerNameProblem)
+            } ?? []
+        let extraTargets =
+            try map["extraTargets"].map { n in
+                try names(n, "\(what) extraTargets", allowEmpty: true, check: SPN.problem).map(SPN.init)
+            } ?? []
         let prune = try oneOf(map, "prune", Prune.self) ?? .managed
-        return Cluster(name: name, mode: mode, services: services, nameForms: nameForms, hosts: hosts,
-                       smbStorage: smbStorage, extraTargets: extraTargets, prune: prune, location: location(node))
+        return Cluster(
+            name: name, mode: mode, services: services, nameForms: nameForms, hosts: hosts,
+            smbStorage: smbStorage, extraTargets: extraTargets, prune: prune, location: location(node))
     }
 
     /// Computer names as written in `hosts` and `smbStorage`: the sAMAccountName without its `$`, which for a
@@ -253,25 +291,41 @@ private struct Reader {
     /// characters), not starting or ending with a hyphen.
     static func computerNameProblem(_ name: String) -> String? {
         let shown = Printable.quoted(name)
-        if name.hasSuffix("$") && name.count <= 16 { return "write the computer name without the trailing $: '\(Printable.escape(String(name.dropLast())))'" }
+        if name.hasSuffix("$") && name.count <= 16 {
+            return "write the computer name without the trailing $: '\(Printable.escape(String(name.dropLast())))'"
+        }
         if name.contains("/") { return "\(shown) is not a computer name: it contains '/'" }
-        if name.contains(where: { $0.isWhitespace || $0.isNewline }) { return "\(shown) is not a computer name: it contains white space" }
-        if name.utf8.count > 15 { return "\(shown) is not a computer name: longer than 15 characters, the most a NetBIOS name has" }
-        if !name.utf8.allSatisfy({ $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
+        if name.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            return "\(shown) is not a computer name: it contains white space"
+        }
+        if name.utf8.count > 15 {
+            return "\(shown) is not a computer name: longer than 15 characters, the most a NetBIOS name has"
+        }
+        if !name.utf8.allSatisfy({
+            $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+        }) {
             return "\(shown) is not a computer name: only letters, digits and '-' are allowed"
         }
-        if name.hasPrefix("-") || name.hasSuffix("-") { return "\(shown) is not a computer name: it starts or ends with '-'" }
+        if name.hasPrefix("-") || name.hasSuffix("-") {
+            return "\(shown) is not a computer name: it starts or ends with '-'"
+        }
         return nil
     }
 
     /// A DNS domain: labels of letters, digits and hyphens, at most 253 characters.
     static func domainProblem(_ domain: String) -> String? {
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = domain.utf8.count <= 253 && labels.allSatisfy { label in
-            (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.utf8.allSatisfy { $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
-        }
-        return valid ? nil : "directory.domain \(Printable.quoted(domain)) is not a DNS domain name (e.g. corp.example.com)"
+        let valid =
+            domain.utf8.count <= 253
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.utf8.allSatisfy {
+                        $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                            || (0x61...0x7A).contains($0)
+                    }
+            }
+        return valid
+            ? nil : "directory.domain \(Printable.quoted(domain)) is not a DNS domain name (e.g. corp.example.com)"
     }
 
     func checkAcrossClusters(_ clusters: [Cluster], _ nodes: [Node]) throws {
@@ -287,7 +341,10 @@ private struct Reader {
             for host in cluster.hosts {
                 if let other = modeOf[ComputerName(host)], other.mode != cluster.mode {
                     let at = hostNode(host, in: node) ?? node
-                    throw error(at, "host \(host) is in cluster '\(other.name)' (mode \(other.mode.rawValue), line \(other.location.line)) and in cluster '\(cluster.name)' (mode \(cluster.mode.rawValue)): a host has one delegation mode")
+                    throw error(
+                        at,
+                        "host \(host) is in cluster '\(other.name)' (mode \(other.mode.rawValue), line \(other.location.line)) and in cluster '\(cluster.name)' (mode \(cluster.mode.rawValue)): a host has one delegation mode"
+                    )
                 }
                 modeOf[ComputerName(host)] = modeOf[ComputerName(host)] ?? cluster
             }
@@ -379,8 +436,12 @@ private struct Reader {
                 continue
             }
             if !allowed.contains(name) {
-                let hint = allowed.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
-                problems.list.append(error(key, "unknown key '\(name)' in \(what)\(hint); expected one of: \(allowed.joined(separator: ", "))"))
+                let hint =
+                    allowed.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
+                problems.list.append(
+                    error(
+                        key,
+                        "unknown key '\(name)' in \(what)\(hint); expected one of: \(allowed.joined(separator: ", "))"))
             }
         }
     }

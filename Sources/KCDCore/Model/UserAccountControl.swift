@@ -33,7 +33,8 @@ public struct UserAccountControl: OptionSet, Hashable, Sendable, CustomStringCon
     static let names: [(UserAccountControl, String)] = [
         (.script, "SCRIPT"), (.accountDisable, "ACCOUNTDISABLE"), (.homedirRequired, "HOMEDIR_REQUIRED"),
         (.lockout, "LOCKOUT"), (.passwordNotRequired, "PASSWD_NOTREQD"), (.passwordCantChange, "PASSWD_CANT_CHANGE"),
-        (.encryptedTextPasswordAllowed, "ENCRYPTED_TEXT_PWD_ALLOWED"), (.tempDuplicateAccount, "TEMP_DUPLICATE_ACCOUNT"),
+        (.encryptedTextPasswordAllowed, "ENCRYPTED_TEXT_PWD_ALLOWED"),
+        (.tempDuplicateAccount, "TEMP_DUPLICATE_ACCOUNT"),
         (.normalAccount, "NORMAL_ACCOUNT"), (.interdomainTrustAccount, "INTERDOMAIN_TRUST_ACCOUNT"),
         (.workstationTrustAccount, "WORKSTATION_TRUST_ACCOUNT"), (.serverTrustAccount, "SERVER_TRUST_ACCOUNT"),
         (.dontExpirePassword, "DONT_EXPIRE_PASSWORD"), (.mnsLogonAccount, "MNS_LOGON_ACCOUNT"),

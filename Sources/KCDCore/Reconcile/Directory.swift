@@ -13,9 +13,11 @@ public struct ObservedComputer: Sendable, Equatable {
     /// When the object last changed (GeneralizedTime, e.g. `20261125160702.0Z`).
     public var whenChanged: String?
 
-    public init(name: String, dn: String, dnsHostName: String? = nil, userAccountControl: UserAccountControl,
-                allowedToDelegateTo: [String] = [], servicePrincipalNames: [String] = [], usnChanged: String? = nil,
-                whenChanged: String? = nil) {
+    public init(
+        name: String, dn: String, dnsHostName: String? = nil, userAccountControl: UserAccountControl,
+        allowedToDelegateTo: [String] = [], servicePrincipalNames: [String] = [], usnChanged: String? = nil,
+        whenChanged: String? = nil
+    ) {
         self.whenChanged = whenChanged
         self.name = name
         self.dn = dn
@@ -96,7 +98,9 @@ public struct OutcomeUnknown: Error, CustomStringConvertible {
         self.host = host
         self.cause = cause
     }
-    public var description: String { "no answer from the directory (\(cause)): the change may or may not have been applied" }
+    public var description: String {
+        "no answer from the directory (\(cause)): the change may or may not have been applied"
+    }
 }
 
 /// An error the directory answered with a result code, e.g. LDAP's `insufficientAccessRights` (50): the audit

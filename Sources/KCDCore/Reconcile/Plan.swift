@@ -52,8 +52,10 @@ public struct HostChange: Sendable, Equatable {
     /// The object as it was read when the change was computed: the change's precondition.
     public var observed: ObservedComputer
 
-    public init(host: String, dn: String, mode: DelegationMode, clusters: [String] = [], add: [SPN], remove: [SPN],
-                userAccountControl: UserAccountControlChange?, observed: ObservedComputer? = nil) {
+    public init(
+        host: String, dn: String, mode: DelegationMode, clusters: [String] = [], add: [SPN], remove: [SPN],
+        userAccountControl: UserAccountControlChange?, observed: ObservedComputer? = nil
+    ) {
         self.host = host
         self.dn = dn
         self.mode = mode
@@ -61,7 +63,8 @@ public struct HostChange: Sendable, Equatable {
         self.add = add
         self.remove = remove
         self.userAccountControl = userAccountControl
-        self.observed = observed ?? ObservedComputer(name: host, dn: dn, userAccountControl: userAccountControl?.from ?? [])
+        self.observed =
+            observed ?? ObservedComputer(name: host, dn: dn, userAccountControl: userAccountControl?.from ?? [])
     }
 
     /// How the object differs now from what the change was computed against, or nil when it does not:
@@ -75,7 +78,8 @@ public struct HostChange: Sendable, Equatable {
         if !gained.isEmpty { differences.append("msDS-AllowedToDelegateTo gained \(gained.joined(separator: ", "))") }
         if !lost.isEmpty { differences.append("msDS-AllowedToDelegateTo lost \(lost.joined(separator: ", "))") }
         if current.userAccountControl != observed.userAccountControl {
-            differences.append("userAccountControl is \(current.userAccountControl), was \(observed.userAccountControl)")
+            differences.append(
+                "userAccountControl is \(current.userAccountControl), was \(observed.userAccountControl)")
         }
         if current.dn != observed.dn { differences.append("the object moved to \(current.dn)") }
         return differences.isEmpty ? nil : differences.joined(separator: "; ")

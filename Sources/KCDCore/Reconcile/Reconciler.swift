@@ -46,14 +46,18 @@ public enum Reconciler {
                 let host = SPN(value).host
                 return hosts.contains(ComputerName(host)) || hosts.contains(ComputerName(host.prefix { $0 != "." }))
             }.count
-            return PlanWarning(subject: computer.name, message:
-                "not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (\(naming) of its \(computer.allowedToDelegateTo.count) values): kcdctl does not manage or remove its delegation; clear it by hand (docs/manifest.md, \"A host leaves the manifest\") or add it back")
+            return PlanWarning(
+                subject: computer.name,
+                message:
+                    "not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (\(naming) of its \(computer.allowedToDelegateTo.count) values): kcdctl does not manage or remove its delegation; clear it by hand (docs/manifest.md, \"A host leaves the manifest\") or add it back"
+            )
         }
     }
 
     static func diff(_ desired: DesiredState.Host, _ current: ObservedComputer) -> HostChange? {
         let uac = desired.mode.userAccountControl(from: current.userAccountControl)
-        let uacChange = uac == current.userAccountControl
+        let uacChange =
+            uac == current.userAccountControl
             ? nil : UserAccountControlChange(from: current.userAccountControl, to: uac)
         // The common case, and the one a cron drift check meets: AD holds exactly what kcdctl wrote, in the
         // order it wrote it. Checking that costs one string comparison per value.
@@ -78,8 +82,9 @@ public enum Reconciler {
                 && seen.insert(value).inserted
         }.sorted()
         if add.isEmpty && remove.isEmpty && uacChange == nil { return nil }
-        return HostChange(host: desired.name, dn: current.dn, mode: desired.mode, clusters: desired.clusters,
-                          add: add, remove: remove, userAccountControl: uacChange, observed: current)
+        return HostChange(
+            host: desired.name, dn: current.dn, mode: desired.mode, clusters: desired.clusters,
+            add: add, remove: remove, userAccountControl: uacChange, observed: current)
     }
 
     /// A target SPN that its account does not register can never be delegated to.
@@ -96,14 +101,28 @@ public enum Reconciler {
         for (account, entry) in byOwner {
             guard let computer = byName[account] else {
                 let first = entry.targets.min()!
-                warnings.append((first.key, PlanWarning(subject: entry.owner, message:
-                    "storage server \(entry.owner) has no computer object: delegation to its cifs SPNs cannot work")))
+                warnings.append(
+                    (
+                        first.key,
+                        PlanWarning(
+                            subject: entry.owner,
+                            message:
+                                "storage server \(entry.owner) has no computer object: delegation to its cifs SPNs cannot work"
+                        )
+                    ))
                 continue
             }
             let registered = computer.servicePrincipalNames.map(SPN.init)
             for spn in entry.targets where !mappings.isSatisfied(spn, byAnyOf: registered) {
-                warnings.append((spn.key, PlanWarning(subject: spn.value, message:
-                    "not registered on \(computer.name) (nor through sPNMappings): delegation to it cannot work until the SPN is registered")))
+                warnings.append(
+                    (
+                        spn.key,
+                        PlanWarning(
+                            subject: spn.value,
+                            message:
+                                "not registered on \(computer.name) (nor through sPNMappings): delegation to it cannot work until the SPN is registered"
+                        )
+                    ))
             }
         }
         return warnings.sorted { $0.key < $1.key }.map(\.warning)
@@ -120,6 +139,7 @@ public struct MissingHostsError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         let list = hosts.map { "\($0.name) (cluster \($0.clusters.joined(separator: ", ")))" }.joined(separator: ", ")
-        return "\(hosts.count) host\(hosts.count == 1 ? "" : "s") of the manifest \(hosts.count == 1 ? "has" : "have") no computer object in the directory: \(list); nothing was changed"
+        return
+            "\(hosts.count) host\(hosts.count == 1 ? "" : "s") of the manifest \(hosts.count == 1 ? "has" : "have") no computer object in the directory: \(list); nothing was changed"
     }
 }

@@ -27,11 +27,14 @@ public struct Reconciliation {
     /// Reads every managed host and storage server (in batches), the forest's SPN mappings, and the computers
     /// outside the manifest that delegate to the first service of a managed host (short name).
     public func read() throws -> Snapshot {
-        let probes = manifest.clusters.flatMap { cluster in cluster.hosts.map { SPN(service: cluster.services[0], host: $0).value } }
+        let probes = manifest.clusters.flatMap { cluster in
+            cluster.hosts.map { SPN(service: cluster.services[0], host: $0).value }
+        }
         let managed = Set(manifest.accountNames.map(ComputerName.init))
         let outsiders = try directory.delegators(to: uniqueNames(probes)).filter { !managed.contains(ComputerName($0)) }
-        return Snapshot(computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings(),
-                        outsiders: outsiders.isEmpty ? [] : try directory.computers(named: outsiders))
+        return Snapshot(
+            computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings(),
+            outsiders: outsiders.isEmpty ? [] : try directory.computers(named: outsiders))
     }
 
     /// Reads and diffs.
@@ -41,8 +44,9 @@ public struct Reconciliation {
     }
 
     public func plan(_ snapshot: Snapshot, targets: [String]? = nil) throws -> Plan {
-        try Reconciler.plan(manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
-                            targets: targets.map { Set($0.map(ComputerName.init)) }, outsiders: snapshot.outsiders)
+        try Reconciler.plan(
+            manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
+            targets: targets.map { Set($0.map(ComputerName.init)) }, outsiders: snapshot.outsiders)
     }
 
     /// Applies exactly `plan`, which may have been computed long before, or saved and edited since.
@@ -179,7 +183,8 @@ public struct Reconciliation {
             let name = ComputerName(change.host)
             now = try directory.computers(named: [change.host]).first { ComputerName($0.name) == name }
         } catch {
-            let unknown = ApplyReport.Unknown(change: change, cause: lost.cause, detail: "\(lost.cause); reading it back failed: \(error)")
+            let unknown = ApplyReport.Unknown(
+                change: change, cause: lost.cause, detail: "\(lost.cause); reading it back failed: \(error)")
             report.unknown.append(unknown)
             return .unknown(change, unknown.detail)
         }
@@ -192,8 +197,11 @@ public struct Reconciliation {
             report.failure = .init(change: change, error: lost.cause)
             return .failed(change, lost.cause)
         }
-        let unknown = ApplyReport.Unknown(change: change, cause: lost.cause, detail:
-            "\(lost.cause); read back, the object holds neither the planned state nor the one before it (changed by someone else too)")
+        let unknown = ApplyReport.Unknown(
+            change: change, cause: lost.cause,
+            detail:
+                "\(lost.cause); read back, the object holds neither the planned state nor the one before it (changed by someone else too)"
+        )
         report.unknown.append(unknown)
         return .unknown(change, unknown.detail)
     }

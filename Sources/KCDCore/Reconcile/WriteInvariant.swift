@@ -36,17 +36,23 @@ public struct WriteInvariant: Sendable {
         for change in plan.changes {
             let key = ComputerName(change.host)
             guard desired[key] != nil else {
-                throw InvariantViolation(host: change.host, operation: "write", reason: "\(Printable.quoted(change.host)) is not a host of the manifest")
+                throw InvariantViolation(
+                    host: change.host, operation: "write",
+                    reason: "\(Printable.quoted(change.host)) is not a host of the manifest")
             }
             guard seen.insert(key).inserted else {
-                throw InvariantViolation(host: change.host, operation: "write", reason: "the host appears twice in the plan")
+                throw InvariantViolation(
+                    host: change.host, operation: "write", reason: "the host appears twice in the plan")
             }
             guard let read = observed[key] else {
-                throw InvariantViolation(host: change.host, operation: "write", reason: "no computer object \(change.host)$ was read in this run")
+                throw InvariantViolation(
+                    host: change.host, operation: "write",
+                    reason: "no computer object \(change.host)$ was read in this run")
             }
             guard change.dn == read.dn else {
-                throw InvariantViolation(host: change.host, operation: "write to \(Printable.quoted(change.dn))",
-                                         reason: "the computer object \(change.host)$ read in this run is \(Printable.quoted(read.dn))")
+                throw InvariantViolation(
+                    host: change.host, operation: "write to \(Printable.quoted(change.dn))",
+                    reason: "the computer object \(change.host)$ read in this run is \(Printable.quoted(read.dn))")
             }
         }
     }
@@ -57,19 +63,25 @@ public struct WriteInvariant: Sendable {
             InvariantViolation(host: change.host, operation: operation, reason: reason)
         }
         let key = ComputerName(change.host)
-        let host = desired[key]!, read = observed[key]!
+        let host = desired[key]!
+        let read = observed[key]!
         for value in change.add {
             guard host.targets.declared(value)?.value == value.value else {
-                throw violation("add msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))", "the manifest does not declare it for \(host.name)")
+                throw violation(
+                    "add msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))",
+                    "the manifest does not declare it for \(host.name)")
             }
         }
         for value in change.remove {
             guard let serviceClass = value.asciiServiceClass, host.managedServiceClasses.contains(serviceClass) else {
-                throw violation("remove msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))",
-                                "its service class is not one the host's clusters manage with prune: managed")
+                throw violation(
+                    "remove msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))",
+                    "its service class is not one the host's clusters manage with prune: managed")
             }
             guard host.targets.declared(value) == nil else {
-                throw violation("remove msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))", "the manifest declares it")
+                throw violation(
+                    "remove msDS-AllowedToDelegateTo \(Printable.quoted(value.value, limit: 200))",
+                    "the manifest declares it")
             }
         }
         if let uac = change.userAccountControl {
@@ -79,7 +91,9 @@ public struct WriteInvariant: Sendable {
             }
             let allowed = host.mode.userAccountControl(from: uac.from)
             guard uac.to == allowed else {
-                throw violation(operation, "only the delegation bits may change, toward mode \(host.mode.rawValue): \(uac.from) -> \(allowed)")
+                throw violation(
+                    operation,
+                    "only the delegation bits may change, toward mode \(host.mode.rawValue): \(uac.from) -> \(allowed)")
             }
         }
     }

@@ -28,8 +28,11 @@ public enum ApplyText {
             return ("", summary(outcome.report, signal: outcome.signal))
         }
         guard remaining.isEmpty else {
-            return (purge, "kcdctl: error: applied, but AD still differs from the manifest (changed by someone else "
-                + "meanwhile, or the manifest changed since the plan):\n" + PlanText.render(remaining))
+            return (
+                purge,
+                "kcdctl: error: applied, but AD still differs from the manifest (changed by someone else "
+                    + "meanwhile, or the manifest changed since the plan):\n" + PlanText.render(remaining)
+            )
         }
         let n = remaining.unchanged.count
         return ("\nConverged: re-read \(n) host\(n == 1 ? "" : "s"); all match the manifest.\n" + purge, "")
@@ -72,9 +75,10 @@ public enum ApplyText {
             lines.append("  stale:         \(names(report.stale.map(\.change))) (nothing written to \(them))")
         }
         lines.append("  not attempted: \(names(report.notAttempted))")
-        lines.append(report.stale.isEmpty
-            ? "Fix the cause and run apply again: it changes only what is still different."
-            : "Make a new plan (kcdctl plan --out) and review it: AD changed since this one.")
+        lines.append(
+            report.stale.isEmpty
+                ? "Fix the cause and run apply again: it changes only what is still different."
+                : "Make a new plan (kcdctl plan --out) and review it: AD changed since this one.")
         out += lines.joined(separator: "\n") + "\n"
         if !report.hostsToPurge.isEmpty { out += purgeAdvice(report.hostsToPurge) }
         return out

@@ -16,8 +16,10 @@ public struct AuditRecord: Encodable, Sendable {
         /// The saved plan's hash, or that of the plan made in this run.
         public var planSHA256: String
 
-        public init(identity: String, boundAs: String, directory: String, baseDN: String, manifestSHA256: String,
-                    planSHA256: String) {
+        public init(
+            identity: String, boundAs: String, directory: String, baseDN: String, manifestSHA256: String,
+            planSHA256: String
+        ) {
             self.identity = identity
             self.boundAs = boundAs
             self.directory = directory

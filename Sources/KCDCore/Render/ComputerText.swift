@@ -29,7 +29,9 @@ public enum ComputerText {
 
     static func list(_ attribute: String, _ values: [String]) -> String {
         var out = "  \(attribute) (\(values.count)):\n"
-        for value in values.sorted(by: { $0.lowercased() < $1.lowercased() }) { out += "    \(Printable.escape(value))\n" }
+        for value in values.sorted(by: { $0.lowercased() < $1.lowercased() }) {
+            out += "    \(Printable.escape(value))\n"
+        }
         return out
     }
 }

@@ -103,8 +103,10 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         public var baseDN: String
         public var targets: [String]?
 
-        public init(kcdctlVersion: String, createdAt: Date, manifestPath: String, manifestSHA256: String,
-                    manifestContent: String, uri: String, baseDN: String, targets: [String]? = nil) {
+        public init(
+            kcdctlVersion: String, createdAt: Date, manifestPath: String, manifestSHA256: String,
+            manifestContent: String, uri: String, baseDN: String, targets: [String]? = nil
+        ) {
             self.kcdctlVersion = kcdctlVersion
             self.createdAt = createdAt
             self.manifestPath = manifestPath
@@ -121,18 +123,22 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         formatVersion = Self.currentFormatVersion
         kcdctlVersion = context.kcdctlVersion
         createdAt = Self.timestamp(context.createdAt)
-        manifest = ManifestReference(path: context.manifestPath, sha256: context.manifestSHA256, content: context.manifestContent)
+        manifest = ManifestReference(
+            path: context.manifestPath, sha256: context.manifestSHA256, content: context.manifestContent)
         directory = DirectoryReference(uri: context.uri, baseDN: context.baseDN)
         targets = context.targets
         changes = plan.changes.map { change in
             Change(
                 host: change.host, dn: change.dn, mode: change.mode.rawValue, clusters: change.clusters,
-                observed: Observed(allowedToDelegateTo: change.observed.allowedToDelegateTo,
-                                   userAccountControl: Self.int(change.observed.userAccountControl),
-                                   uSNChanged: change.observed.usnChanged),
+                observed: Observed(
+                    allowedToDelegateTo: change.observed.allowedToDelegateTo,
+                    userAccountControl: Self.int(change.observed.userAccountControl),
+                    uSNChanged: change.observed.usnChanged),
                 add: change.add.map(\.value), remove: change.remove.map(\.value),
                 userAccountControl: change.userAccountControl.map { uac in
-                    UAC(from: Self.int(uac.from), to: Self.int(uac.to), fromFlags: uac.from.flagNames, toFlags: uac.to.flagNames,
+                    UAC(
+                        from: Self.int(uac.from), to: Self.int(uac.to), fromFlags: uac.from.flagNames,
+                        toFlags: uac.to.flagNames,
                         setFlags: uac.added.flagNames, clearedFlags: uac.removed.flagNames)
                 },
                 securityFix: change.removesUnconstrainedDelegation)
@@ -148,26 +154,33 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         get throws {
             let changes = try self.changes.map { c -> HostChange in
                 guard let mode = DelegationMode(rawValue: c.mode) else {
-                    throw PlanDocumentError("host \(Printable.quoted(c.host)) has an unknown mode \(Printable.quoted(c.mode))")
+                    throw PlanDocumentError(
+                        "host \(Printable.quoted(c.host)) has an unknown mode \(Printable.quoted(c.mode))")
                 }
                 func uac(_ value: Int, _ what: String) throws -> UserAccountControl {
                     guard value >= Int(Int32.min), value <= Int(UInt32.max) else {
-                        throw PlanDocumentError("host \(Printable.quoted(c.host)): \(what) \(value) is not a 32-bit userAccountControl")
+                        throw PlanDocumentError(
+                            "host \(Printable.quoted(c.host)): \(what) \(value) is not a 32-bit userAccountControl")
                     }
                     return UserAccountControl(rawValue: UInt32(truncatingIfNeeded: value))
                 }
                 let observed = ObservedComputer(
-                    name: c.host, dn: c.dn, userAccountControl: try uac(c.observed.userAccountControl, "observed userAccountControl"),
+                    name: c.host, dn: c.dn,
+                    userAccountControl: try uac(c.observed.userAccountControl, "observed userAccountControl"),
                     allowedToDelegateTo: c.observed.allowedToDelegateTo, usnChanged: c.observed.uSNChanged)
                 return HostChange(
-                    host: c.host, dn: c.dn, mode: mode, clusters: c.clusters, add: c.add.map(SPN.init), remove: c.remove.map(SPN.init),
+                    host: c.host, dn: c.dn, mode: mode, clusters: c.clusters, add: c.add.map(SPN.init),
+                    remove: c.remove.map(SPN.init),
                     userAccountControl: try c.userAccountControl.map {
-                        UserAccountControlChange(from: try uac($0.from, "userAccountControl.from"), to: try uac($0.to, "userAccountControl.to"))
+                        UserAccountControlChange(
+                            from: try uac($0.from, "userAccountControl.from"),
+                            to: try uac($0.to, "userAccountControl.to"))
                     },
                     observed: observed)
             }
-            return Plan(changes: changes, unchanged: unchanged,
-                        warnings: warnings.map { PlanWarning(subject: $0.subject, message: $0.message) })
+            return Plan(
+                changes: changes, unchanged: unchanged,
+                warnings: warnings.map { PlanWarning(subject: $0.subject, message: $0.message) })
         }
     }
 
@@ -178,10 +191,14 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         }
         let age = now.timeIntervalSince(created)
         guard age >= -Self.clockSkew else {
-            throw PlanDocumentError("it says it was made at \(createdAt), in the future (this machine's clock says \(Self.timestamp(now))): refusing it")
+            throw PlanDocumentError(
+                "it says it was made at \(createdAt), in the future (this machine's clock says \(Self.timestamp(now))): refusing it"
+            )
         }
         guard age <= maxAge else {
-            throw PlanDocumentError("it was made \(Self.duration(age)) ago, more than --max-age (\(Self.duration(maxAge))): make a new plan")
+            throw PlanDocumentError(
+                "it was made \(Self.duration(age)) ago, more than --max-age (\(Self.duration(maxAge))): make a new plan"
+            )
         }
     }
 
@@ -189,8 +206,9 @@ public struct PlanDocument: Codable, Equatable, Sendable {
     public mutating func sign(with key: PlanSigningKey) throws {
         let digest = Self.checksum(of: self)
         sha256 = digest
-        signature = Signature(algorithm: "ed25519", key: key.verifyingKey.fingerprint,
-                              value: Data(try key.sign(Self.signedMessage(digest))).base64EncodedString())
+        signature = Signature(
+            algorithm: "ed25519", key: key.verifyingKey.fingerprint,
+            value: Data(try key.sign(Self.signedMessage(digest))).base64EncodedString())
     }
 
     /// Throws unless the plan carries a signature that `key` verifies.
@@ -199,8 +217,11 @@ public struct PlanDocument: Codable, Equatable, Sendable {
             throw PlanSignatureError("the plan is not signed, and a signature by \(key.fingerprint) is required")
         }
         guard signature.algorithm == "ed25519", let value = Data(base64Encoded: signature.value), let digest = sha256,
-              key.isValid(Array(value), for: Self.signedMessage(digest)) else {
-            throw PlanSignatureError("the plan's signature (by \(Printable.quoted(signature.key))) does not verify with key \(key.fingerprint): refusing it")
+            key.isValid(Array(value), for: Self.signedMessage(digest))
+        else {
+            throw PlanSignatureError(
+                "the plan's signature (by \(Printable.quoted(signature.key))) does not verify with key \(key.fingerprint): refusing it"
+            )
         }
     }
 
@@ -228,14 +249,19 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         }
         guard document.kind == kindName else { throw PlanDocumentError("not a kcdctl plan (kind '\(document.kind)')") }
         guard document.formatVersion == currentFormatVersion else {
-            throw PlanDocumentError("plan format version \(document.formatVersion); this kcdctl reads version \(currentFormatVersion): make a new plan")
+            throw PlanDocumentError(
+                "plan format version \(document.formatVersion); this kcdctl reads version \(currentFormatVersion): make a new plan"
+            )
         }
         guard let recorded = document.sha256, recorded == checksum(of: document) else {
-            throw PlanDocumentError("the plan was changed after kcdctl wrote it (its sha256 does not match its content); make a new plan")
+            throw PlanDocumentError(
+                "the plan was changed after kcdctl wrote it (its sha256 does not match its content); make a new plan")
         }
         // Byte for byte what kcdctl writes: no unknown key, duplicate key or other spelling outside the checksum.
         guard Array(document.encoded().utf8) == data else {
-            throw PlanDocumentError("the plan was changed after kcdctl wrote it (it is not byte for byte what kcdctl writes: an added key, a duplicate or reformatted text); make a new plan")
+            throw PlanDocumentError(
+                "the plan was changed after kcdctl wrote it (it is not byte for byte what kcdctl writes: an added key, a duplicate or reformatted text); make a new plan"
+            )
         }
         guard Digest.sha256(document.manifest.content) == document.manifest.sha256 else {
             throw PlanDocumentError("the manifest inside the plan does not match its sha256; make a new plan")
@@ -267,14 +293,16 @@ public struct PlanDocument: Codable, Equatable, Sendable {
 
     static func describe(_ error: DecodingError) -> String {
         switch error {
-        case let .dataCorrupted(context), let .keyNotFound(_, context), let .typeMismatch(_, context), let .valueNotFound(_, context):
+        case let .dataCorrupted(context), let .keyNotFound(_, context), let .typeMismatch(_, context),
+            let .valueNotFound(_, context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            let what: String = switch error {
-            case let .keyNotFound(key, _): "missing \(key.stringValue)"
-            case .typeMismatch: "wrong type"
-            case .valueNotFound: "missing value"
-            default: (context.underlyingError as NSError?)?.localizedDescription ?? context.debugDescription
-            }
+            let what: String =
+                switch error {
+                case let .keyNotFound(key, _): "missing \(key.stringValue)"
+                case .typeMismatch: "wrong type"
+                case .valueNotFound: "missing value"
+                default: (context.underlyingError as NSError?)?.localizedDescription ?? context.debugDescription
+                }
             return path.isEmpty ? what : "\(what) at \(path)"
         @unknown default:
             return "\(error)"

@@ -6,7 +6,9 @@
 public enum PlanMarkdown {
     public static let defaultBudget = 60_000
 
-    public static func render(_ plan: Plan, manifest: Manifest, directory: String, budget: Int = defaultBudget) -> String {
+    public static func render(_ plan: Plan, manifest: Manifest, directory: String, budget: Int = defaultBudget)
+        -> String
+    {
         var out = "### kcdctl plan for \(code(directory))\n\n**\(PlanText.summaryLine(plan))**\n"
         if plan.isEmpty { return out }
         var sections: [String] = []
@@ -18,7 +20,8 @@ public enum PlanMarkdown {
             var table = "\n#### Cluster \(code(cluster.name)) (\(cluster.mode.rawValue))\n\n"
             table += "| Host | Add | Remove | userAccountControl |\n|---|---|---|---|\n"
             for change in changes {
-                table += "| **\(text(change.host))** | \(change.add.count) | \(change.remove.count) | \(uac(change)) |\n"
+                table +=
+                    "| **\(text(change.host))** | \(change.add.count) | \(change.remove.count) | \(uac(change)) |\n"
             }
             if !unchanged.isEmpty { table += "\nUnchanged: \(unchanged.map(code).joined(separator: ", "))\n" }
             sections.append(table)
@@ -28,7 +31,8 @@ public enum PlanMarkdown {
             sections += plan.warnings.map { "- \(code($0.subject)): \(text($0.message))\n" }
         }
         for change in plan.changes {
-            var block = "\n<details><summary>\(text(change.host)): \(change.add.count) to add, \(change.remove.count) to remove</summary>\n\n"
+            var block =
+                "\n<details><summary>\(text(change.host)): \(change.add.count) to add, \(change.remove.count) to remove</summary>\n\n"
             for spn in change.add { block += "- add \(code(spn.value))\n" }
             for spn in change.remove { block += "- remove \(code(spn.value))\n" }
             sections.append(block + "\n</details>\n")
@@ -37,7 +41,8 @@ public enum PlanMarkdown {
         let reserve = 200
         for (i, section) in sections.enumerated() {
             guard out.unicodeScalars.count + section.unicodeScalars.count + reserve <= budget else {
-                out += "\n_The rest of this plan (\(sections.count - i) more section\(sections.count - i == 1 ? "" : "s")) does not fit in \(budget) characters: see the saved plan (`kcdctl show PLAN.json`)._\n"
+                out +=
+                    "\n_The rest of this plan (\(sections.count - i) more section\(sections.count - i == 1 ? "" : "s")) does not fit in \(budget) characters: see the saved plan (`kcdctl show PLAN.json`)._\n"
                 break
             }
             out += section
@@ -58,7 +63,8 @@ public enum PlanMarkdown {
     /// an entity and every control character is shown as an escape, so a review comment shows the value
     /// exactly and can never be made to show something else.
     static func code(_ value: String) -> String {
-        value.utf8.allSatisfy(isPlain) && !value.isEmpty ? "`\(value)`" : "<code>\(entities(Printable.escape(value)))</code>"
+        value.utf8.allSatisfy(isPlain) && !value.isEmpty
+            ? "`\(value)`" : "<code>\(entities(Printable.escape(value)))</code>"
     }
 
     /// Prose (warnings, host names): plain characters as they are, anything else as entities or escapes.
@@ -77,7 +83,8 @@ public enum PlanMarkdown {
     /// Letters, digits, space and `/ . : - = , @ ( ) '`: nothing Markdown, HTML or a table acts on.
     static func isPlain(_ byte: UInt8) -> Bool {
         switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x20, 0x2F, 0x2E, 0x3A, 0x2D, 0x3D, 0x2C, 0x40, 0x28, 0x29, 0x27: true
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x20, 0x2F, 0x2E, 0x3A, 0x2D, 0x3D, 0x2C, 0x40, 0x28, 0x29, 0x27:
+            true
         default: false
         }
     }

@@ -21,14 +21,25 @@ public enum PlanText {
             let change = group[0]
             // Names and values from files and the directory are shown escaped: a control character in them can
             // neither recolor the terminal nor hide what follows.
-            var out = group.count == 1
+            var out =
+                group.count == 1
                 ? "\(c.yellow)~\(c.reset) \(c.bold)\(Printable.escape(change.host))\(c.reset)  \(Printable.escape(change.dn))\n"
                 : "\(c.yellow)~\(c.reset) \(c.bold)\(group.map { Printable.escape($0.host) }.joined(separator: ", "))\(c.reset)  (\(group.count) hosts, the same change each)\n"
             let limit = compact ? valuesShown : Int.max
-            for spn in change.add.prefix(limit) { out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
-            if change.add.count > limit { out += "    \(c.green)… and \(change.add.count - limit) more values to add (kcdctl plan --detailed lists them)\(c.reset)\n" }
-            for spn in change.remove.prefix(limit) { out += "    \(c.red)- msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n" }
-            if change.remove.count > limit { out += "    \(c.red)… and \(change.remove.count - limit) more values to remove (kcdctl plan --detailed lists them)\(c.reset)\n" }
+            for spn in change.add.prefix(limit) {
+                out += "    \(c.green)+ msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n"
+            }
+            if change.add.count > limit {
+                out +=
+                    "    \(c.green)… and \(change.add.count - limit) more values to add (kcdctl plan --detailed lists them)\(c.reset)\n"
+            }
+            for spn in change.remove.prefix(limit) {
+                out += "    \(c.red)- msDS-AllowedToDelegateTo: \(Printable.escape(spn.value))\(c.reset)\n"
+            }
+            if change.remove.count > limit {
+                out +=
+                    "    \(c.red)… and \(change.remove.count - limit) more values to remove (kcdctl plan --detailed lists them)\(c.reset)\n"
+            }
             if let uac = change.userAccountControl {
                 out += "    \(c.yellow)~ userAccountControl: \(uac.from) -> \(uac.to)\(c.reset)\n"
                 for flag in uac.added.flagNames { out += "        \(c.green)+ \(flag)\(note(flag))\(c.reset)\n" }
@@ -42,7 +53,10 @@ public enum PlanText {
         var out = ""
         if !plan.warnings.isEmpty {
             out += "\(c.yellow)Warnings:\(c.reset)\n"
-            for warning in plan.warnings { out += "  \(c.yellow)!\(c.reset) \(Printable.escape(warning.subject)): \(Printable.escape(warning.message))\n" }
+            for warning in plan.warnings {
+                out +=
+                    "  \(c.yellow)!\(c.reset) \(Printable.escape(warning.subject)): \(Printable.escape(warning.message))\n"
+            }
             out += "\n"
         }
         if compact { out += clusterSummary(plan) }
@@ -64,7 +78,8 @@ public enum PlanText {
         }
         return order.map { name in
             let t = totals[name]!
-            return "Cluster \(Printable.escape(name)): \(count(t.hosts, "host")) to change, \(count(t.add, "value")) to add, \(t.remove) to remove.\n"
+            return
+                "Cluster \(Printable.escape(name)): \(count(t.hosts, "host")) to change, \(count(t.add, "value")) to add, \(t.remove) to remove.\n"
         }.joined() + "\n"
     }
 
@@ -76,8 +91,9 @@ public enum PlanText {
         var order: [Key] = []
         var members: [Key: [HostChange]] = [:]
         for change in changes {
-            let key = Key(add: change.add.map(\.value), remove: change.remove.map(\.value),
-                          from: change.userAccountControl?.from.rawValue, to: change.userAccountControl?.to.rawValue)
+            let key = Key(
+                add: change.add.map(\.value), remove: change.remove.map(\.value),
+                from: change.userAccountControl?.from.rawValue, to: change.userAccountControl?.to.rawValue)
             if members[key] == nil { order.append(key) }
             members[key, default: []].append(change)
         }
@@ -87,12 +103,16 @@ public enum PlanText {
     public static func summaryLine(_ plan: Plan) -> String {
         let s = plan.summary
         if plan.isEmpty {
-            return "No changes: \(count(s.hostsUnchanged, "host")) \(s.hostsUnchanged == 1 ? "matches" : "match") the manifest."
+            return
+                "No changes: \(count(s.hostsUnchanged, "host")) \(s.hostsUnchanged == 1 ? "matches" : "match") the manifest."
         }
-        var parts = ["\(count(s.valuesToAdd, "value")) to add", "\(s.valuesToRemove) to remove",
-                     "\(count(s.userAccountControlChanges, "userAccountControl change"))"]
+        var parts = [
+            "\(count(s.valuesToAdd, "value")) to add", "\(s.valuesToRemove) to remove",
+            "\(count(s.userAccountControlChanges, "userAccountControl change"))",
+        ]
         if s.securityFixes > 0 { parts.append("\(count(s.securityFixes, "security fix", plural: "security fixes"))") }
-        return "Plan: \(count(s.hostsToChange, "host")) to change (\(parts.joined(separator: ", "))), \(s.hostsUnchanged) unchanged."
+        return
+            "Plan: \(count(s.hostsToChange, "host")) to change (\(parts.joined(separator: ", "))), \(s.hostsUnchanged) unchanged."
     }
 
     static func note(_ flag: String) -> String {
@@ -112,7 +132,8 @@ public enum PlanText {
 struct Colors {
     let green, red, yellow, bold, reset: String
     init(on: Bool) {
-        (green, red, yellow, bold, reset) = on
+        (green, red, yellow, bold, reset) =
+            on
             ? ("\u{1B}[32m", "\u{1B}[31m", "\u{1B}[33m", "\u{1B}[1m", "\u{1B}[0m") : ("", "", "", "", "")
     }
 }

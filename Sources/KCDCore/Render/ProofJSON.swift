@@ -18,14 +18,16 @@ public enum ProofJSON {
     }
 
     public static func render(_ proof: DelegationProof) -> String {
-        JSONOutput.text(Document(
-            host: proof.host, principal: proof.principal, impersonated: proof.impersonated,
-            selfTicket: proof.selfTicket.name, selfTicketReason: proof.selfTicket.reason,
-            selfTicketForwardable: proof.selfTicketForwardable,
-            targets: proof.targets.map {
-                .init(spn: $0.spn, declared: $0.declared, outcome: $0.outcome.name, reason: $0.outcome.reason,
-                      asExpected: $0.asExpected)
-            },
-            matchesManifest: proof.matchesManifest, verdict: proof.verdict.rawValue))
+        JSONOutput.text(
+            Document(
+                host: proof.host, principal: proof.principal, impersonated: proof.impersonated,
+                selfTicket: proof.selfTicket.name, selfTicketReason: proof.selfTicket.reason,
+                selfTicketForwardable: proof.selfTicketForwardable,
+                targets: proof.targets.map {
+                    .init(
+                        spn: $0.spn, declared: $0.declared, outcome: $0.outcome.name, reason: $0.outcome.reason,
+                        asExpected: $0.asExpected)
+                },
+                matchesManifest: proof.matchesManifest, verdict: proof.verdict.rawValue))
     }
 }

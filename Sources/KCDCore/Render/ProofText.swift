@@ -2,11 +2,13 @@
 /// what was expected, and the verdict.
 public enum ProofText {
     public static func render(_ proof: DelegationProof) -> String {
-        let host = proof.host, selfTicket = proof.selfTicket
+        let host = proof.host
+        let selfTicket = proof.selfTicket
         var out = "\(host) (\(proof.principal)) acting for \(proof.impersonated):\n"
         out += "  S4U2Self: \(selfTicket.name)\(selfTicket.reason.map { " (\($0))" } ?? "")"
         if selfTicket == .granted {
-            out += proof.selfTicketForwardable
+            out +=
+                proof.selfTicketForwardable
                 ? ", forwardable\n"
                 : ", NOT forwardable (no protocol transition, or the user may not be delegated): "
                     + "every S4U2Proxy will be refused\n"
@@ -24,12 +26,14 @@ public enum ProofText {
         case .matches: out += "The KDC grants exactly what the manifest declares for \(host).\n"
         case .doesNotMatch: out += "The KDC does NOT grant what the manifest declares for \(host).\n"
         case .inconclusive:
-            out += "Inconclusive: the KDC grants every declared target of \(host), but could not judge the SPN "
+            out +=
+                "Inconclusive: the KDC grants every declared target of \(host), but could not judge the SPN "
                 + "that must be refused; name one it knows with --must-refuse.\n"
         }
         let unknown = proof.targets.filter { if case .unknownSPN = $0.outcome { true } else { false } }.count
         if unknown > 0 {
-            out += "(\(unknown) SPN\(unknown == 1 ? "" : "s") unknown to the KDC: not registered, or a KDC that "
+            out +=
+                "(\(unknown) SPN\(unknown == 1 ? "" : "s") unknown to the KDC: not registered, or a KDC that "
                 + "cannot look up SPNs with spaces, such as Samba 4.17's; --service cifs limits the check.)\n"
         }
         return out

@@ -38,9 +38,11 @@ public enum WhoamiText {
         public var uri: String
         public var baseDN: String
 
-        public init(authzid: String?, bindIdentity: String, bindMethod: String?, credentialSource: String?,
-                    transport: String, ssf: Int?, certificateVerified: Bool?, caFile: String?, accountDN: String?,
-                    uri: String, baseDN: String) {
+        public init(
+            authzid: String?, bindIdentity: String, bindMethod: String?, credentialSource: String?,
+            transport: String, ssf: Int?, certificateVerified: Bool?, caFile: String?, accountDN: String?,
+            uri: String, baseDN: String
+        ) {
             (self.authzid, self.bindIdentity, self.bindMethod) = (authzid, bindIdentity, bindMethod)
             (self.credentialSource, self.transport, self.ssf) = (credentialSource, transport, ssf)
             (self.certificateVerified, self.caFile, self.accountDN) = (certificateVerified, caFile, accountDN)
@@ -49,7 +51,8 @@ public enum WhoamiText {
     }
 
     public static func render(_ facts: Facts) -> String {
-        let identity = facts.authzid.map { "\($0)  (LDAP Who-am-I)" }
+        let identity =
+            facts.authzid.map { "\($0)  (LDAP Who-am-I)" }
             ?? "\(facts.bindIdentity)  (as bound; this server does not implement LDAP Who-am-I)"
         var bind = facts.bindMethod ?? "none"
         if bind == "GSSAPI" {
@@ -61,9 +64,11 @@ public enum WhoamiText {
         case ("none", _): protection = "NONE: the connection is not encrypted"
         case (let transport, _):
             let trust = facts.caFile.map { "CA file \($0)" } ?? "the system trust store"
-            protection = transport + (facts.certificateVerified == true
-                ? ", certificate and name verified against \(trust)"
-                : ", certificate NOT verified (insecureSkipVerify)")
+            protection =
+                transport
+                + (facts.certificateVerified == true
+                    ? ", certificate and name verified against \(trust)"
+                    : ", certificate NOT verified (insecureSkipVerify)")
         }
         return """
             identity:   \(identity)

@@ -7,7 +7,9 @@ extension PlanDocument {
     /// A manifest given with -f must be the one the plan was made from (the same bytes).
     public func checkManifest(_ manifest: Manifest, path: String) throws {
         guard manifest.sha256 == self.manifest.sha256 else {
-            throw PlanDocumentError("\(path) is not the manifest the plan was made from (sha256 \(manifest.sha256 ?? "?") ≠ \(self.manifest.sha256)): make a new plan; nothing was written")
+            throw PlanDocumentError(
+                "\(path) is not the manifest the plan was made from (sha256 \(manifest.sha256 ?? "?") ≠ \(self.manifest.sha256)): make a new plan; nothing was written"
+            )
         }
     }
 
@@ -18,7 +20,8 @@ extension PlanDocument {
             dn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }
         guard directory.uri.lowercased() == uri.lowercased(), rdns(directory.baseDN) == rdns(baseDN) else {
-            throw PlanDocumentError("the plan is for \(directory.uri) (\(directory.baseDN)), not \(uri) (\(baseDN)); nothing was written")
+            throw PlanDocumentError(
+                "the plan is for \(directory.uri) (\(directory.baseDN)), not \(uri) (\(baseDN)); nothing was written")
         }
     }
 
@@ -62,10 +65,12 @@ extension PlanDocument {
         let keys = [verifyKey, manifest.planVerifyKey].compactMap { $0 }
         guard !keys.isEmpty else { return }
         guard let saved else {
-            throw UsageError(verifyKey != nil
-                ? "--verify-key checks a saved plan: run kcdctl apply PLAN.json"
-                : "plans.verifyKey in \(manifestPath): apply takes only signed saved plans "
-                    + "(kcdctl plan --out PLAN.json --sign-key KEY, then kcdctl apply PLAN.json); nothing was written")
+            throw UsageError(
+                verifyKey != nil
+                    ? "--verify-key checks a saved plan: run kcdctl apply PLAN.json"
+                    : "plans.verifyKey in \(manifestPath): apply takes only signed saved plans "
+                        + "(kcdctl plan --out PLAN.json --sign-key KEY, then kcdctl apply PLAN.json); nothing was written"
+            )
         }
         for path in keys {
             let key = try PlanVerifyingKey(file: path)
