@@ -128,7 +128,7 @@ public final class ActiveDirectory: Directory {
     /// delete-old + add-new. Should anything differ from what the plan saw, the server refuses all of it.
     public func apply(_ change: HostChange) throws {
         do {
-            try connection.modify(dn: change.dn, Self.modifications(change))
+            try connection.modify(dn: change.dn, change.operations)
         } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
             throw ChangedMeanwhile(host: change.host, detail: "the directory refused the whole modify: \(error.code)")
         } catch let error as LDAPError where error.requestMayHaveBeenApplied {
@@ -143,9 +143,5 @@ public final class ActiveDirectory: Directory {
         }
         connection = try reopen()
         mappings = nil
-    }
-
-    public static func modifications(_ change: HostChange) -> [LDAPModification] {
-        change.operations.map { LDAPModification($0.kind == .add ? .add : .delete, $0.attribute, $0.values) }
     }
 }

@@ -51,14 +51,14 @@ final class CAllocations {
 
     /// The NULL-terminated `LDAPMod **` of one modify request, every value an explicit-length berval.
     func modifications(
-        _ modifications: [LDAPModification]
+        _ modifications: [AttributeOperation]
     ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<LDAPMod>?> {
         let mods = array(of: UnsafeMutablePointer<LDAPMod>?.self, count: modifications.count + 1)
         for (i, m) in modifications.enumerated() {
             let values = array(of: UnsafeMutablePointer<CLDAP.berval>?.self, count: m.values.count + 1)
             for (j, v) in m.values.enumerated() { values[j] = berval(v) }
             let mod = array(of: LDAPMod.self, count: 1)
-            mod.pointee.mod_op = m.operation.rawValue | LDAP_MOD_BVALUES
+            mod.pointee.mod_op = (m.kind == .add ? LDAP_MOD_ADD : LDAP_MOD_DELETE) | LDAP_MOD_BVALUES
             mod.pointee.mod_type = try string(m.attribute)
             mod.pointee.mod_vals.modv_bvals = values
             mods[i] = mod
@@ -75,10 +75,10 @@ final class CAllocations {
     }
 }
 
-extension LDAPModification {
+extension AttributeOperation {
     /// The bytes libldap would send for each value of `modifications`, read back through the C structures
     /// the request is built from (for the tests and the fuzzer of the value encoder).
-    @_spi(Testing) public static func encodedValues(_ modifications: [LDAPModification]) throws -> [[[UInt8]]] {
+    @_spi(Testing) public static func encodedValues(_ modifications: [AttributeOperation]) throws -> [[[UInt8]]] {
         let c = CAllocations()
         let mods = try c.modifications(modifications)
         var out: [[[UInt8]]] = []

@@ -1,9 +1,10 @@
 // Writing: one modify request per call, all of whose operations apply or none.
 internal import CLDAP
+import KCDCore
 
 extension LDAPConnection {
     /// One modify request: all its operations apply, or none.
-    public func modify(dn: String, _ modifications: [LDAPModification]) throws {
+    public func modify(dn: String, _ modifications: [AttributeOperation]) throws {
         let c = CAllocations()
         let mods = try c.modifications(modifications)
         let cDN = try c.string(dn)
@@ -11,7 +12,7 @@ extension LDAPConnection {
             logger.debug(
                 "LDAP modify",
                 metadata: [
-                    "dn": "\(dn)", "op": "\(m.operation)", "attribute": "\(m.attribute)", "values": "\(m.values)",
+                    "dn": "\(dn)", "op": "\(m.kind)", "attribute": "\(m.attribute)", "values": "\(m.values)",
                 ])
         }
         counters.modifyRequests += 1
@@ -20,28 +21,9 @@ extension LDAPConnection {
     }
 
     /// `msDS-AllowedToDelegateTo and userAccountControl`: each attribute once, in request order.
-    private static func attributeNames(_ modifications: [LDAPModification]) -> String {
+    private static func attributeNames(_ modifications: [AttributeOperation]) -> String {
         var attributes: [String] = []
         for m in modifications where !attributes.contains(m.attribute) { attributes.append(m.attribute) }
         return attributes.joined(separator: " and ")
-    }
-}
-
-/// One operation of a modify request: its values, exactly as given, added to, deleted from or replacing the
-/// attribute's.
-public struct LDAPModification: Sendable, Equatable {
-    public enum Operation: Int32, Sendable {
-        case add = 0
-        case delete = 1
-        case replace = 2
-    }
-    public var operation: Operation
-    public var attribute: String
-    public var values: [String]
-
-    public init(_ operation: Operation, _ attribute: String, _ values: [String]) {
-        self.operation = operation
-        self.attribute = attribute
-        self.values = values
     }
 }

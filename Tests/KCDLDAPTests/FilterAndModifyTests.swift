@@ -29,11 +29,11 @@ import Testing
             userAccountControl: .init(
                 from: [.workstationTrustAccount], to: [.workstationTrustAccount, .trustedToAuthForDelegation]))
         #expect(
-            ActiveDirectory.modifications(change) == [
-                LDAPModification(.delete, "msDS-AllowedToDelegateTo", ["CIFS/HV05"]),
-                LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"]),
-                LDAPModification(.delete, "userAccountControl", ["4096"]),
-                LDAPModification(.add, "userAccountControl", ["16781312"]),
+            change.operations == [
+                AttributeOperation(.delete, "msDS-AllowedToDelegateTo", ["CIFS/HV05"]),
+                AttributeOperation(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"]),
+                AttributeOperation(.delete, "userAccountControl", ["4096"]),
+                AttributeOperation(.add, "userAccountControl", ["16781312"]),
             ])
     }
 
@@ -42,7 +42,7 @@ import Testing
             host: "HV01", dn: "CN=HV01,DC=x", mode: .anyProtocol, add: [SPN("cifs/HV02")], remove: [],
             userAccountControl: nil)
         #expect(
-            ActiveDirectory.modifications(change) == [LDAPModification(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"])]
+            change.operations == [AttributeOperation(.add, "msDS-AllowedToDelegateTo", ["cifs/HV02"])]
         )
     }
 
@@ -75,13 +75,13 @@ import Testing
         "x\u{7F}\u{1B}[31m\u{00E9}\u{1F600}",
     ])
     func valuesGoOutAsExactlyTheirBytes(value: String) throws {
-        let mods = [LDAPModification(.add, "msDS-AllowedToDelegateTo", [value, value + "2"])]
-        #expect(try LDAPModification.encodedValues(mods) == [[Array(value.utf8), Array((value + "2").utf8)]])
+        let mods = [AttributeOperation(.add, "msDS-AllowedToDelegateTo", [value, value + "2"])]
+        #expect(try AttributeOperation.encodedValues(mods) == [[Array(value.utf8), Array((value + "2").utf8)]])
     }
 
     @Test func aNULInsideADNOrAttributeNameIsRefusedNotCut() {
         #expect(throws: LDAPError.self) {
-            try LDAPModification.encodedValues([LDAPModification(.add, "msDS-AllowedToDelegateTo\0x", ["v"])])
+            try AttributeOperation.encodedValues([AttributeOperation(.add, "msDS-AllowedToDelegateTo\0x", ["v"])])
         }
     }
 }

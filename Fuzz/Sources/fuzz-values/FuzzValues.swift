@@ -1,3 +1,4 @@
+import KCDCore
 @_spi(Testing) import KCDLDAP
 
 /// The value encoder of a modify request: every value must reach libldap as exactly its own bytes (NUL and all),
@@ -15,12 +16,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var attribute = "msDS-AllowedToDelegateTo"
     if selector & 1 == 1 { attribute = parts.isEmpty ? "" : parts.removeFirst() }
     let modifications = [
-        LDAPModification(.add, attribute, parts),
-        LDAPModification(.delete, attribute, parts.reversed()),
+        AttributeOperation(.add, attribute, parts),
+        AttributeOperation(.delete, attribute, parts.reversed()),
     ]
     let encoded: [[[UInt8]]]
     do {
-        encoded = try LDAPModification.encodedValues(modifications)
+        encoded = try AttributeOperation.encodedValues(modifications)
     } catch {
         guard attribute.utf8.contains(0) else {
             fatalError("encodedValues refused attribute \(Array(attribute.utf8)): \(error)")
