@@ -81,11 +81,13 @@ command -v lintian >/dev/null || {
 run=$(mktemp -d /tmp/kcdctl-package-test.XXXXXX)
 root=$run/root
 unmount_all() {
+  set +e
   grep -oE "[[:space:]]$root/[^[:space:]]*" /proc/mounts | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" || true
   done
 }
 cleanup() {
+  set +e
   unmount_all
   # Never remove a folder with something still mounted in it (/dev is bound into the root).
   if grep -q "[[:space:]]$run/" /proc/mounts; then

@@ -34,9 +34,14 @@ command -v debootstrap >/dev/null || {
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/build.XXXXXX")
 cleanup() {
+  set +e
   # debootstrap mounts /proc and /sys in the root while it works; an interrupted run may leave them.
-  grep -oE "[[:space:]]$work/[^[:space:]]+" /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
-  rm -rf "$work"
+  grep -oE "[[:space:]]$work/[^[:space:]]+" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+  if grep -q "[[:space:]]$work/" /proc/mounts; then
+    say "left $work: something is still mounted in it"
+  else
+    rm -rf --one-file-system "$work"
+  fi
 }
 trap cleanup EXIT
 
