@@ -59,7 +59,7 @@ EOF
   as_kcdctl kcdctl validate -f /etc/kcdctl/kcdctl.yaml >&2 || die "kcdctl validate"
   ok
   as_kcdctl kcdctl plan -f /etc/kcdctl/kcdctl.yaml >"$run/plan.txt" 2>&1 || { cat "$run/plan.txt" >&2; die "kcdctl plan"; }
-  sed 's/^/  | /' "$run/plan.txt" | head -30 >&2
+  head -n 30 "$run/plan.txt" | sed 's/^/  | /' >&2
   ok
   # The drift service's ExecStart, as the unit runs it (without systemd's sandbox: no systemd in the root).
   exec_start=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/kcdctl-drift.service")
@@ -134,7 +134,7 @@ in_root apt-get update -qq >"$run/apt.log" 2>&1 || { cat "$run/apt.log" >&2; die
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "/root/$(basename "$deb")" >>"$run/apt.log" 2>&1 ||
   { tail -40 "$run/apt.log" >&2; die "apt-get install"; }
 ok
-grep -E '^(Setting up|The following NEW)' "$run/apt.log" | sed 's/^/  /' | head -40 >&2 || true
+grep -E '^(Setting up|The following NEW)' "$run/apt.log" | sed 's/^/  /' >&2 || true
 
 step "kcdctl --version, the man page, the completions"
 want=$(dpkg-deb -f "$deb" Version)
