@@ -1,6 +1,8 @@
 # kcdctl: two commands do all set-up on a fresh Debian machine (as root):
 #   make demo   builds kcdctl, starts a throwaway Samba AD DC with HV01-HV04 and runs the whole loop
 #   make test   builds, starts the test DC, runs unit and integration tests, stops the DC
+# Also: make lint / make format (swift-format), make install (PREFIX, DESTDIR), make deb, make package-test (the .deb
+# installed into a Debian 12 root and run against a test DC; CI runs it after make test), make bench, make fuzz.
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 export KCDCTL_DC_DIR ?= /tmp/kcdctl-dc
@@ -76,7 +78,7 @@ dc-down:
 	$(DC)/dc-down.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-release
 
 # Installing and packaging: make install, make deb, make package-test (packaging/package.mk).
 include packaging/package.mk
