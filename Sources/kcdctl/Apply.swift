@@ -25,7 +25,7 @@ extension Kcdctl {
         @Option(
             name: [.short, .customLong("file")],
             help: ArgumentHelp(
-                "The manifest. With PLAN.json: it must be the one the plan was made from (without -f, the plan is checked against, and connects as, the manifest inside it).",
+                "The manifest (default: env KCDCTL_MANIFEST, else /etc/kcdctl/kcdctl.yaml). With PLAN.json: the one the plan was made from; without -f or KCDCTL_MANIFEST the plan is checked against, and connects as, the manifest inside it.",
                 valueName: "FILE"))
         var file: String?
 
@@ -56,17 +56,21 @@ extension Kcdctl {
         var verifyKey: String?
 
         func validate() throws {
-            guard planFile != nil || file != nil else {
-                throw ValidationError("name a saved plan (kcdctl apply PLAN.json) or a manifest (-f FILE)")
-            }
             guard PlanDocument.seconds(maxAge) != nil else {
                 throw ValidationError("--max-age '\(maxAge)' is not a duration like 24h, 90m, 3600s or 2d")
             }
         }
 
         func execute() throws -> ExitStatus {
+            // A saved plan is checked against a manifest only when one is named (-f, KCDCTL_MANIFEST); without,
+            // against the one it embeds. Planning here reads -f, KCDCTL_MANIFEST or the default.
+            let manifestFile =
+                planFile == nil
+                ? try ManifestOption.path(file)
+                : ManifestLocation.named(flag: file, environment: ProcessInfo.processInfo.environment)
             let request = ApplyRequest(
-                planFile: planFile, manifestFile: file, targets: target.targets, maxAge: PlanDocument.seconds(maxAge)!,
+                planFile: planFile, manifestFile: manifestFile, targets: target.targets,
+                maxAge: PlanDocument.seconds(maxAge)!,
                 verifyKey: verifyKey, autoApprove: autoApprove)
             guard !request.needsConfirmation || Terminal.inputIsTerminal else {
                 throw UsageError(

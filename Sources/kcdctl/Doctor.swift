@@ -23,7 +23,7 @@ extension Kcdctl {
         var format: OutputFormat = .text
 
         func execute() throws -> ExitStatus {
-            let session = try Session.open(manifest: manifest.file, directory)
+            let session = try Session.open(manifest: try manifest.path(), directory)
             let findings = try KCDCore.Doctor.examine(
                 session.manifest, domain: session.domain, users: users, in: session.directory, now: Date())
             session.logCounters()

@@ -29,33 +29,35 @@ extension Kcdctl {
         func execute() throws -> ExitStatus {
             let started = Date()
             let plan: KCDCore.Plan
+            // The metrics name the manifest even when it cannot be read.
+            let path = ManifestLocation.resolve(flag: manifest.file, environment: ProcessInfo.processInfo.environment)
             do {
-                let session = try Session.open(manifest: manifest.file, directory)
+                let session = try Session.open(manifest: try manifest.path(), directory)
                 try session.manifest.checkTargets(target.targets)
                 plan = try session.reconciliation.plan(targets: target.targets)
                 session.logCounters()
-                try writeMetrics(plan, started)
+                try writeMetrics(plan, started, path)
                 switch format {
                 case .json: Terminal.out(session.document(plan, targets: target.targets).encoded())
                 case .text where plan.isEmpty:
                     if !quiet {
                         Terminal.out(
-                            "In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(manifest.file).\n"
+                            "In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(path).\n"
                         )
                     }
                 case .text:
                     Terminal.out(
-                        "DRIFT: AD does not match \(manifest.file); `kcdctl apply` would make these changes:\n\n")
+                        "DRIFT: AD does not match \(path); `kcdctl apply` would make these changes:\n\n")
                     PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
                 }
             } catch {
-                try? writeMetrics(nil, started)
+                try? writeMetrics(nil, started, path)
                 throw error
             }
             return plan.isEmpty ? .success : .differs
         }
 
-        func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date) throws {
+        func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date, _ path: String) throws {
             guard let metricsFile else { return }
             let now = Date()
             try AtomicFile.write(
@@ -63,7 +65,7 @@ extension Kcdctl {
                 DriftMetrics.render(
                     .init(
                         plan: plan, finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started),
-                        manifest: manifest.file)))
+                        manifest: path)))
         }
     }
 }

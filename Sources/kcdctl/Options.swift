@@ -1,9 +1,26 @@
 import ArgumentParser
+import Foundation
 import KCDCore
 
 struct ManifestOption: ParsableArguments {
-    @Option(name: [.short, .customLong("file")], help: ArgumentHelp("The manifest (YAML).", valueName: "FILE"))
-    var file: String
+    @Option(
+        name: [.short, .customLong("file")],
+        help: ArgumentHelp(
+            "The manifest (YAML). Default: env KCDCTL_MANIFEST, else /etc/kcdctl/kcdctl.yaml.", valueName: "FILE"))
+    var file: String?
+
+    /// The manifest to read: -f, KCDCTL_MANIFEST or the default, which must then exist.
+    func path() throws -> String {
+        try Self.path(file)
+    }
+
+    static func path(_ flag: String?) throws -> String {
+        let path = ManifestLocation.resolve(flag: flag, environment: ProcessInfo.processInfo.environment)
+        if flag == nil, path == ManifestLocation.defaultPath, !FileManager.default.fileExists(atPath: path) {
+            throw ManifestLocation.notFound
+        }
+        return path
+    }
 }
 
 struct DirectoryOptions: ParsableArguments {

@@ -57,7 +57,7 @@ extension Kcdctl {
 
         func execute() throws -> ExitStatus {
             let key = try signKey.map(Keys.signingKey)
-            let session = try Session.open(manifest: manifest.file, directory)
+            let session = try Session.open(manifest: try manifest.path(), directory)
             try session.manifest.checkTargets(target.targets)
             let plan = try session.reconciliation.plan(targets: target.targets)
             session.logCounters()

@@ -7,7 +7,7 @@ extension Kcdctl {
         static let configuration = CommandConfiguration(
             abstract: "Show the current delegation settings of computers in AD, or what a saved plan holds.",
             discussion: """
-                The directory and credentials come from the manifest (-f, or env KCDCTL_MANIFEST). Given a saved \
+                The directory and credentials come from the manifest (-f, else env KCDCTL_MANIFEST, else /etc/kcdctl/kcdctl.yaml). Given a saved \
                 plan instead (`kcdctl show PLAN.json`, or --plan; an argument with a '.' or '/' is a file, never a \
                 computer name), nothing is read from AD: the plan is checked as apply checks it (format, checksum) \
                 and shown as text with the manifest it was made from, as JSON, or as Markdown (--format).
@@ -15,7 +15,9 @@ extension Kcdctl {
 
         @Option(
             name: [.short, .customLong("file")],
-            help: ArgumentHelp("The manifest (YAML) naming the directory.", valueName: "FILE"))
+            help: ArgumentHelp(
+                "The manifest (YAML) naming the directory. Default: env KCDCTL_MANIFEST, else /etc/kcdctl/kcdctl.yaml.",
+                valueName: "FILE"))
         var file: String?
 
         @OptionGroup var directory: DirectoryOptions
@@ -51,11 +53,7 @@ extension Kcdctl {
 
         func execute() throws -> ExitStatus {
             if let savedPlan { return try showPlan(savedPlan) }
-            guard let path = file ?? ProcessInfo.processInfo.environment["KCDCTL_MANIFEST"] else {
-                throw UsageError(
-                    "no manifest: pass -f FILE or set KCDCTL_MANIFEST (show takes the directory settings from it)")
-            }
-            let session = try Session.open(manifest: path, directory)
+            let session = try Session.open(manifest: try ManifestOption.path(file), directory)
             let found = try session.directory.computers(named: hosts)
             session.logCounters()
             let (out, errors) = ShowText.computers(hosts, found: found, baseDN: session.baseDN)

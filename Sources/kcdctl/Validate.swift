@@ -22,16 +22,17 @@ extension Kcdctl {
         var noFiles = false
 
         func execute() throws -> ExitStatus {
-            let m = try ManifestLoader.load(path: manifest.file)
+            let path = try manifest.path()
+            let m = try ManifestLoader.load(path: path)
             let problems = noFiles ? [] : Self.fileProblems(m)
             guard problems.isEmpty else {
-                for problem in problems { Terminal.err("\(manifest.file): \(problem)\n") }
+                for problem in problems { Terminal.err("\(path): \(problem)\n") }
                 return .failure
             }
             // How many values the manifest declares does not depend on the DNS suffix.
             let values = DesiredState.expand(m, domain: "").hosts.reduce(0) { $0 + $1.targets.count }
             Terminal.out(
-                "\(manifest.file): valid: \(m.clusters.count) cluster\(m.clusters.count == 1 ? "" : "s"), \(m.hosts.count) host\(m.hosts.count == 1 ? "" : "s"), \(values) delegation values declared.\n"
+                "\(path): valid: \(m.clusters.count) cluster\(m.clusters.count == 1 ? "" : "s"), \(m.hosts.count) host\(m.hosts.count == 1 ? "" : "s"), \(values) delegation values declared.\n"
             )
             return .success
         }

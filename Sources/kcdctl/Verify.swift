@@ -50,9 +50,10 @@ extension Kcdctl {
         var format: OutputFormat = .text
 
         func execute() throws -> ExitStatus {
-            let m = try ManifestLoader.load(path: manifest.file)
+            let path = try manifest.path()
+            let m = try ManifestLoader.load(path: path)
             let request = try DelegationProof.Request(
-                manifest: m, manifestPath: manifest.file, host: host, impersonate: impersonate, principal: principal,
+                manifest: m, manifestPath: path, host: host, impersonate: impersonate, principal: principal,
                 realm: realm, services: services, mustRefuse: mustRefuse,
                 directoryHost: m.directory.uri.map(LDAPConnection.host(of:)))
             let credentials = try KerberosCredentials(keytab: keytab, principal: request.principal, forwardable: true)

@@ -12,7 +12,7 @@ extension Kcdctl {
         @OptionGroup var directory: DirectoryOptions
 
         func execute() throws -> ExitStatus {
-            let session = try Session.open(manifest: manifest.file, directory)
+            let session = try Session.open(manifest: try manifest.path(), directory)
             let connection = session.connection
             let authzid = try connection.whoAmI()
             let account: String? =

@@ -37,6 +37,27 @@ struct ApplyAgainstSamba {
         }
     }
 
+    /// Issue 12: without -f every command reads KCDCTL_MANIFEST, else /etc/kcdctl/kcdctl.yaml (what the Debian
+    /// package sets up), and says where it looked when there is none.
+    @Test func withoutAFileTheManifestComesFromTheEnvironmentOrTheDefault() throws {
+        let hosts = TestDC.names("a", "b")
+        try dc.addComputers(hosts)
+        let manifest = try dc.manifest(hosts: hosts)
+        let plan = try kcdctl("plan", "--detailed-exitcode", environment: ["KCDCTL_MANIFEST": manifest])
+        #expect(plan.status == 2 && plan.stdout.contains("~ \(hosts[0])"), "\(plan.stderr)")
+        let applied = try kcdctl("apply", "--auto-approve", environment: ["KCDCTL_MANIFEST": manifest])
+        #expect(applied.status == 0 && applied.stdout.contains("Converged"), "\(applied.stderr)")
+        #expect(try kcdctl("drift", "--quiet", environment: ["KCDCTL_MANIFEST": manifest]).status == 0)
+        try #require(!FileManager.default.fileExists(atPath: ManifestLocation.defaultPath), "this machine has one")
+        for command in ["validate", "plan", "drift", "apply", "whoami", "doctor"] {
+            let r = try kcdctl(command, environment: ["KCDCTL_MANIFEST": ""])
+            #expect(r.status == 1, "\(command): \(r.stderr)")
+            #expect(
+                r.stderr == "kcdctl: error: no manifest: none named with -f FILE or KCDCTL_MANIFEST, and "
+                    + "/etc/kcdctl/kcdctl.yaml does not exist\n", "\(command)")
+        }
+    }
+
     @Test func aSecondApplySendsNoWrite() throws {
         let hosts = TestDC.names("a", "b")
         try dc.addComputers(hosts)

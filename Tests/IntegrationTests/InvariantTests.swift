@@ -331,7 +331,7 @@ struct NeverWriteWhatWasNotDeclared {
 
     /// Issue 10: usage errors exited 64 while the help promises 1 for invalid input.
     @Test(arguments: [
-        ["plan"], ["plan", "-f", "m.yaml", "--format", "yaml"], ["version"],
+        ["plan", "--no-such-option"], ["plan", "-f", "m.yaml", "--format", "yaml"], ["version"],
         ["apply", "--max-age", "soon", "-f", "m.yaml"],
     ])
     func usageErrorsExitOneWithOneMessage(arguments: [String]) throws {
