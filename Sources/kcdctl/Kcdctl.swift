@@ -14,7 +14,7 @@ struct Kcdctl: ParsableCommand {
         version: version,
         subcommands: [
             Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self,
-            Keygen.self,
+            Import.self, Keygen.self,
         ]
     )
 

@@ -7,18 +7,33 @@ public enum ManifestLoader {
     /// Reads `path` (the core's only I/O). Relative file paths inside the manifest are taken relative
     /// to the manifest's folder.
     public static func load(path: String) throws -> Manifest {
+        try load(path: path, directoryOnly: false)
+    }
+
+    /// A manifest that may declare no cluster: the `directory:` block (and `audit`, `plans`, `limits`) that
+    /// `kcdctl import` reads. Every other rule is the same; clusters it does declare are checked as usual.
+    /// Only `import` takes such a manifest: every other command needs at least one cluster.
+    public static func loadDirectoryOnly(path: String) throws -> Manifest {
+        try load(path: path, directoryOnly: true)
+    }
+
+    static func load(path: String, directoryOnly: Bool) throws -> Manifest {
         let data: [UInt8]
         do {
             data = try RegularFile.read(path, what: "manifest", limit: Manifest.maximumFileSize)
         } catch let error as FileError {
             throw ManifestError(file: path, location: nil, message: "cannot read the manifest: \(error)")
         }
-        return try load(contents: data, path: path)
+        return try load(contents: data, path: path, directoryOnly: directoryOnly)
     }
 
     /// A manifest from its bytes, as if read from `path` (relative paths inside it are taken relative to
     /// its folder): how `apply PLAN.json` reads the manifest a saved plan embeds.
     public static func load(contents data: [UInt8], path: String) throws -> Manifest {
+        try load(contents: data, path: path, directoryOnly: false)
+    }
+
+    static func load(contents data: [UInt8], path: String, directoryOnly: Bool) throws -> Manifest {
         guard data.count <= Manifest.maximumFileSize else {
             throw ManifestError(
                 file: path, location: nil,
@@ -30,13 +45,20 @@ public enum ManifestLoader {
             throw ManifestError(file: path, location: nil, message: "the manifest is not UTF-8 text")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var manifest = try parse(text, file: path, relativeTo: folder)
+        var manifest = try parse(text, file: path, relativeTo: folder, directoryOnly: directoryOnly)
         manifest.sha256 = Digest.sha256(data)
         manifest.source = text
         return manifest
     }
 
-    public static func parse(_ text: String, file: String, relativeTo folder: String? = nil) throws -> Manifest {
+    /// Why `name` cannot be a computer name in a manifest (`hosts`, `smbStorage`), or nil.
+    public static func computerNameProblem(_ name: String) -> String? {
+        Reader.computerNameProblem(name)
+    }
+
+    public static func parse(
+        _ text: String, file: String, relativeTo folder: String? = nil, directoryOnly: Bool = false
+    ) throws -> Manifest {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -46,7 +68,7 @@ public enum ManifestLoader {
         guard let root else {
             throw ManifestError(file: file, location: .init(line: 1, column: 1), message: "the manifest is empty")
         }
-        var reader = Reader(file: file, folder: folder)
+        var reader = Reader(file: file, folder: folder, directoryOnly: directoryOnly)
         return try reader.manifest(root)
     }
 }
@@ -76,6 +98,8 @@ extension ManifestError {
 private struct Reader {
     let file: String
     let folder: String?
+    /// `kcdctl import`'s input: no cluster is needed.
+    var directoryOnly = false
     var hostsPerCluster = Manifest.defaultHostsPerCluster
     /// Problems found so far: reading goes on past each one that leaves the rest readable, so that one run
     /// reports them all.
@@ -120,10 +144,13 @@ private struct Reader {
             noting { try directorySettings(try required(map, "directory", in: "the manifest", root)) }
             ?? DirectorySettings(auth: AuthSettings())
         noting { try limits(map) }
-        let clustersNode = try required(map, "clusters", in: "the manifest", root)
-        let clusterNodes = try sequence(clustersNode, "clusters")
-        guard !clusterNodes.isEmpty else {
-            throw error(clustersNode, "clusters is empty: declare at least one cluster")
+        var clusterNodes: [Node] = []
+        if !directoryOnly || map["clusters"].map({ !isNull($0) }) == true {
+            let clustersNode = try required(map, "clusters", in: "the manifest", root)
+            clusterNodes = try sequence(clustersNode, "clusters")
+            guard !clusterNodes.isEmpty || directoryOnly else {
+                throw error(clustersNode, "clusters is empty: declare at least one cluster")
+            }
         }
         let parsed = clusterNodes.compactMap { node in noting { (try cluster(node), node) } }
         noting { try checkAcrossClusters(parsed.map(\.0), parsed.map(\.1)) }

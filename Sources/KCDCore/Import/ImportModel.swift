@@ -1,0 +1,99 @@
+/// One value of a host's `msDS-AllowedToDelegateTo` that import understood: a delegation to another Hyper-V
+/// host's migration or cifs service, or to an SMB storage server's cifs service.
+public struct ImportEdge: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// To another Hyper-V host: what makes two hosts one cluster.
+        case peer
+        /// To the cifs service of a computer that is not a Hyper-V host.
+        case storage
+    }
+    public var from: String
+    public var to: String
+    public var kind: Kind
+    /// `Microsoft Virtual System Migration Service` or `cifs`.
+    public var service: String
+    public var form: NameForm
+    /// As stored.
+    public var value: String
+}
+
+extension NameForm: Codable {}
+
+/// Something the admin must know about the estate: a security risk, an inconsistency the first plan will fix,
+/// or a value import could not use. Subjects and messages hold directory text only escaped (`Printable`).
+public struct ImportFinding: Sendable, Equatable, Codable, Comparable {
+    public enum Severity: String, Sendable, Codable, CaseIterable {
+        /// A path to more than live migration needs: unconstrained delegation, delegation to a domain controller.
+        case security
+        /// An inconsistency, or directory data that cannot be written into a manifest.
+        case warning
+        /// Worth knowing; nothing wrong.
+        case note
+
+        var rank: Int { Self.allCases.firstIndex(of: self)! }
+    }
+    public var severity: Severity
+    public var subject: String
+    public var message: String
+
+    public init(_ severity: Severity, _ subject: String, _ message: String) {
+        self.severity = severity
+        self.subject = subject
+        self.message = message
+    }
+
+    public static func < (a: ImportFinding, b: ImportFinding) -> Bool {
+        (a.severity.rank, ComputerName(a.subject), a.message) < (b.severity.rank, ComputerName(b.subject), b.message)
+    }
+}
+
+/// A Hyper-V host as import saw it: a node of the graph.
+public struct ImportedHost: Sendable, Equatable, Codable {
+    public var name: String
+    public var dn: String
+    public var dnsHostName: String?
+    /// The delegation mode its `userAccountControl` says (kerberos-only when 0x1000000 is clear).
+    public var mode: DelegationMode
+    /// TRUSTED_FOR_DELEGATION (0x80000) is set.
+    public var unconstrained: Bool
+    public var userAccountControl: [String]
+    /// How many values its msDS-AllowedToDelegateTo holds.
+    public var values: Int
+    /// The inferred cluster, or nil for a host without any delegation.
+    public var cluster: String?
+}
+
+extension DelegationMode: Codable {}
+
+/// A cluster as import inferred it, with the reasons a reviewer reads as comments in the written YAML.
+public struct ImportedCluster: Sendable {
+    public var cluster: Cluster
+    /// Lines before the cluster: why these hosts, this mode, these services and name forms.
+    public var notes: [String]
+    /// Per host (by `ComputerName` key): what the first plan changes on it, and why.
+    public var hostNotes: [String: String] = [:]
+    /// Per storage server (by key): e.g. that it is a domain controller.
+    public var storageNotes: [String: String] = [:]
+    /// Per extra target (by SPN key).
+    public var extraTargetNotes: [String: String] = [:]
+}
+
+/// Everything `kcdctl import` concluded from one read of the directory.
+public struct ImportResult: Sendable {
+    /// The manifest to write: the input's directory settings and the inferred clusters.
+    public var manifest: Manifest
+    /// The inferred clusters with their explanations, in manifest order.
+    public var clusters: [ImportedCluster]
+    /// Hyper-V hosts without any delegation: import cannot tell where they belong.
+    public var unplaced: [ImportedHost]
+    public var hosts: [ImportedHost]
+    public var edges: [ImportEdge]
+    /// Sorted: security first.
+    public var findings: [ImportFinding]
+    /// What `kcdctl plan` against the written manifest will show: `Reconciler.plan` itself, on the same read.
+    public var firstPlan: Plan
+    /// The first plan in sentences, e.g. "3 hosts lack delegation to HV07: the first plan will add 6 values".
+    public var summary: [String]
+    /// The most hosts in one cluster, when that is more than `limits.hostsPerCluster` allows by default.
+    public var hostsPerClusterLimit: Int?
+}

@@ -1,0 +1,470 @@
+/// `kcdctl import`: the manifest that declares the delegation AD holds now. The inverse of `DesiredState`:
+/// for an estate that is consistent (every host of a group delegates to every other one, in one mode), the
+/// written manifest expands to exactly the values AD holds, and the first plan is empty. Pure.
+///
+/// The rules (docs/adopting.md):
+/// - A Hyper-V host is a computer that registers `Microsoft Virtual System Migration Service/…`, or that a
+///   host's migration value names.
+/// - A value `S/X` with S the migration service or `cifs` and X another host's short name or its FQDN
+///   (`dNSHostName`, else `name.domain`) is a *peer edge*. Clusters are the connected groups of hosts over
+///   peer edges. A host with values but no peer edge is a cluster of its own; a host with no value at all
+///   joins none (it is listed, commented out, for the admin to place).
+/// - `services` and `nameForms` are those the cluster's peer edges use (both, when a cluster has none).
+/// - `smbStorage`: computers that are not Hyper-V hosts whose `cifs` service (short or FQDN) any host of
+///   the cluster delegates to. Hosts that lack one get it in the first plan.
+/// - `extraTargets`: any other valid value that every host of the cluster holds. One that only some hold is
+///   left out: kept as it is when its service class is not managed, removed by the first plan when it is.
+/// - `mode`: the majority of the hosts' TRUSTED_TO_AUTH_FOR_DELEGATION bit (any-protocol on a tie, what live
+///   migration over WinRM needs); hosts with unconstrained delegation do not vote, and lose it in the first plan.
+/// - `prune: managed`.
+/// Anything that is not a valid computer name or SPN is never written: it becomes a finding.
+public enum Importer {
+    /// Service classes whose delegation is a path to the domain when granted: a ticket to them as any user
+    /// (S4U2Proxy after protocol transition) is a ticket to the directory or the KDC.
+    public static let domainServiceClasses: Set<String> = [
+        "ldap", "krbtgt", "gc", "kadmin", "e3514235-4b06-11d1-ab04-00c04fc2dcd2", "dns",
+    ]
+
+    /// Infers the manifest from `observation`, and computes its first plan with the real `Reconciler`.
+    /// - Parameters:
+    ///   - template: the input manifest: its directory settings, audit and plans keys are kept; its clusters
+    ///     are replaced.
+    ///   - domain: the DNS suffix for accounts without `dNSHostName` (as `plan` resolves it).
+    public static func run(_ observation: ImportObservation, template: Manifest, domain: String) throws
+        -> ImportResult
+    {
+        var inference = Inference(observation, domain: domain)
+        inference.infer()
+        var manifest = template
+        manifest.clusters = inference.clusters.map(\.cluster)
+        manifest.sha256 = nil
+        manifest.source = nil
+        let observed = inference.hosts.map(\.computer) + inference.others
+        let plan =
+            manifest.clusters.isEmpty
+            ? Plan(changes: [], unchanged: [], warnings: [])
+            : try Reconciler.plan(
+                manifest, domain: domain, observed: observed, spnMappings: observation.spnMappings)
+        var clusters = inference.clusters
+        let summary = explain(plan, manifest: manifest, domain: domain, observed: observed, clusters: &clusters)
+        let largest = manifest.clusters.map(\.hosts.count).max() ?? 0
+        return ImportResult(
+            manifest: manifest, clusters: clusters,
+            unplaced: inference.hosts.filter { $0.clusterIndex == nil }.map(\.node),
+            hosts: inference.hosts.map(\.node), edges: inference.edges, findings: inference.findings.sorted(),
+            firstPlan: plan, summary: summary,
+            hostsPerClusterLimit: largest > Manifest.defaultHostsPerCluster ? largest : nil)
+    }
+
+    /// The first plan in sentences (grouped by the account a value names, so that "3 hosts lack delegation to
+    /// HV07" reads as the estate's problem), and the same per host as notes on the cluster's hosts.
+    static func explain(
+        _ plan: Plan, manifest: Manifest, domain: String, observed: [ObservedComputer],
+        clusters: inout [ImportedCluster]
+    ) -> [String] {
+        let byName = observed.indexedByName()
+        let desired = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
+        var lacking: [String: (owner: String, hosts: [String], values: Int)] = [:]
+        var lines: [String] = []
+        var hostNotes: [String: String] = [:]
+        for change in plan.changes {
+            var notes: [String] = []
+            var byOwner: [String: (owner: String, values: Int)] = [:]
+            for spn in change.add {
+                let owner = desired.targetOwners[spn] ?? spn.value
+                byOwner[ComputerName(owner).key, default: (owner, 0)].values += 1
+            }
+            for (key, entry) in byOwner.sorted(by: { $0.key < $1.key }) {
+                lacking[key, default: (entry.owner, [], 0)].hosts.append(change.host)
+                lacking[key]!.values += entry.values
+                notes.append("lacks delegation to \(Printable.escape(entry.owner)) (\(values(entry.values)))")
+            }
+            if !change.remove.isEmpty {
+                let list = change.remove.map { Printable.escape($0.value) }.joined(separator: ", ")
+                notes.append("holds \(values(change.remove.count)) no cluster declares (\(list))")
+                lines.append(
+                    "\(change.host) holds \(values(change.remove.count)) of a managed service class that the manifest does not declare (\(list)): the first plan will remove \(change.remove.count == 1 ? "it" : "them")"
+                )
+            }
+            if let uac = change.userAccountControl {
+                if change.removesUnconstrainedDelegation {
+                    notes.append("SECURITY: has unconstrained delegation (TRUSTED_FOR_DELEGATION)")
+                    lines.append(
+                        "SECURITY FIX: \(change.host) has unconstrained delegation (TRUSTED_FOR_DELEGATION): the first plan clears it"
+                    )
+                }
+                let other = UserAccountControl.trustedToAuthForDelegation
+                if uac.from.contains(other) != uac.to.contains(other) {
+                    let was = uac.from.contains(other) ? "any-protocol" : "kerberos-only"
+                    notes.append("is \(was) in AD, its cluster \(change.mode.rawValue)")
+                    lines.append(
+                        "\(change.host) is \(was) in AD while its cluster is \(change.mode.rawValue): the first plan will \(uac.to.contains(other) ? "set" : "clear") TRUSTED_TO_AUTH_FOR_DELEGATION"
+                    )
+                }
+            }
+            hostNotes[ComputerName(change.host).key] = "the first plan changes it: " + notes.joined(separator: "; ")
+        }
+        let additions = lacking.sorted { $0.key < $1.key }.map { _, entry in
+            let who =
+                entry.hosts.count == 1
+                ? "\(entry.hosts[0]) lacks" : "\(entry.hosts.count) hosts (\(entry.hosts.joined(separator: ", "))) lack"
+            return
+                "\(who) delegation to \(Printable.escape(entry.owner)): the first plan will add \(values(entry.values))"
+        }
+        for i in clusters.indices {
+            for host in clusters[i].cluster.hosts {
+                if let note = hostNotes[ComputerName(host).key] { clusters[i].hostNotes[ComputerName(host).key] = note }
+            }
+        }
+        let s = plan.summary
+        guard !plan.isEmpty else {
+            let hosts = manifest.hosts.count
+            return [
+                "The first plan changes nothing: \(hosts) host\(hosts == 1 ? "" : "s") in \(manifest.clusters.count) cluster\(manifest.clusters.count == 1 ? "" : "s") delegate exactly as the manifest declares."
+            ]
+        }
+        return additions + lines + [
+            "In all, the first plan changes \(s.hostsToChange) of \(s.hostsToChange + s.hostsUnchanged) hosts: adds \(values(s.valuesToAdd)), removes \(values(s.valuesToRemove)), changes userAccountControl on \(s.userAccountControlChanges)."
+        ]
+    }
+
+    static func values(_ n: Int) -> String { "\(n) value\(n == 1 ? "" : "s")" }
+}
+
+/// The inference proper, over one observation.
+struct Inference {
+    struct Host {
+        var computer: ObservedComputer
+        var node: ImportedHost
+        var clusterIndex: Int?
+    }
+
+    let domain: String
+    let observation: ImportObservation
+    var hosts: [Host] = []
+    var others: [ObservedComputer] = []
+    var edges: [ImportEdge] = []
+    var findings: [ImportFinding] = []
+    var clusters: [ImportedCluster] = []
+
+    /// Lowercased short names and FQDNs → (index in hosts, or -1 - index in others).
+    private var names: [String: Int] = [:]
+    private var fqdns: [String: Int] = [:]
+    private var controllers: [String: String] = [:]
+    /// SPN key → why delegating to it is a path to the domain.
+    private var dangerous: [String: String] = [:]
+
+    init(_ observation: ImportObservation, domain: String) {
+        self.observation = observation
+        self.domain = domain
+    }
+
+    mutating func infer() {
+        admit()
+        index()
+        var peers: [[Int]] = Array(repeating: [], count: hosts.count)
+        // Per host: the values that are neither peer nor storage edges, by SPN key (first spelling).
+        var otherValues: [[SPN]] = Array(repeating: [], count: hosts.count)
+        var storage: [[Int]] = Array(repeating: [], count: hosts.count)
+        for (h, host) in hosts.enumerated() {
+            for value in host.computer.allowedToDelegateTo {
+                if let problem = SPN.problem(with: value) {
+                    findings.append(
+                        .init(
+                            .warning, host.computer.name,
+                            "msDS-AllowedToDelegateTo holds a value that is not imported: \(problem)"))
+                    continue
+                }
+                let spn = SPN(value)
+                checkDanger(spn, on: host.computer.name)
+                guard let edge = classify(spn, from: h) else {
+                    otherValues[h].append(spn)
+                    continue
+                }
+                edges.append(edge.edge)
+                if edge.edge.kind == .peer { peers[h].append(edge.target) } else { storage[h].append(-1 - edge.target) }
+            }
+        }
+        let components = connected(peers)
+        for members in components {
+            cluster(members, storage: storage, otherValues: otherValues)
+        }
+        clusters.sort { ComputerName($0.cluster.hosts[0]) < ComputerName($1.cluster.hosts[0]) }
+        for (i, c) in clusters.enumerated() {
+            for name in c.cluster.hosts {
+                if let h = hosts.firstIndex(where: { ComputerName($0.computer.name) == ComputerName(name) }) {
+                    hosts[h].clusterIndex = i
+                    hosts[h].node.cluster = c.cluster.name
+                }
+            }
+        }
+        for host in hosts where host.clusterIndex == nil {
+            findings.append(
+                .init(
+                    .note, host.computer.name,
+                    "registers the migration service but delegates to nothing: import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
+                ))
+        }
+        for name in observation.missing {
+            let holders = hosts.filter { host in
+                Importer.references(of: host.computer).contains { ComputerName($0.name) == ComputerName(name) }
+            }.map(\.computer.name)
+            findings.append(
+                .init(
+                    .warning, name,
+                    "no computer object of this name, yet \(holders.joined(separator: ", ")) delegate\(holders.count == 1 ? "s" : "") to it (a decommissioned host?): delegation to it cannot work"
+                ))
+        }
+        edges.sort {
+            ($0.from.lowercased(), $0.to.lowercased(), $0.value.lowercased()) < (
+                $1.from.lowercased(), $1.to.lowercased(), $1.value.lowercased()
+            )
+        }
+    }
+
+    /// Only names a manifest can hold go further; the rest become findings.
+    private mutating func admit() {
+        var seen = Set<ComputerName>()
+        for computer in observation.hosts {
+            if let problem = ManifestLoader.computerNameProblem(computer.name) {
+                findings.append(
+                    .init(
+                        .warning, Printable.escape(computer.name),
+                        "a Hyper-V host whose name a manifest cannot hold (\(problem)); not imported"))
+                continue
+            }
+            guard seen.insert(ComputerName(computer.name)).inserted else { continue }
+            let uac = computer.userAccountControl
+            hosts.append(
+                Host(
+                    computer: computer,
+                    node: ImportedHost(
+                        name: computer.name, dn: computer.dn, dnsHostName: computer.dnsHostName,
+                        mode: uac.contains(.trustedToAuthForDelegation) ? .anyProtocol : .kerberosOnly,
+                        unconstrained: uac.contains(.trustedForDelegation), userAccountControl: uac.flagNames,
+                        values: computer.allowedToDelegateTo.count, cluster: nil)))
+            if uac.contains(.trustedForDelegation) {
+                findings.append(
+                    .init(
+                        .security, computer.name,
+                        "has unconstrained delegation (TRUSTED_FOR_DELEGATION, 0x80000): it may act for any user towards any service, the domain controllers included. Not imported as a mode: the first plan clears it."
+                    ))
+            }
+        }
+        hosts.sort { ComputerName($0.computer.name) < ComputerName($1.computer.name) }
+        for computer in observation.others
+        where ManifestLoader.computerNameProblem(computer.name) == nil
+            && seen.insert(ComputerName(computer.name)).inserted
+        {
+            others.append(computer)
+        }
+        others.sort { ComputerName($0.name) < ComputerName($1.name) }
+    }
+
+    private mutating func index() {
+        func fqdn(_ c: ObservedComputer) -> String { (c.dnsHostName ?? "\(c.name).\(domain)").asciiFastLowercased() }
+        for (i, host) in hosts.enumerated() {
+            names[host.computer.name.asciiFastLowercased()] = i
+            fqdns[fqdn(host.computer)] = fqdns[fqdn(host.computer)] ?? i
+        }
+        for (i, other) in others.enumerated() {
+            names[other.name.asciiFastLowercased()] = -1 - i
+            fqdns[fqdn(other)] = fqdns[fqdn(other)] ?? -1 - i
+        }
+        for dc in observation.domainControllers {
+            controllers[dc.name.asciiFastLowercased()] = dc.name
+            if let dns = dc.dnsHostName { controllers[dns.asciiFastLowercased()] = dc.name }
+        }
+    }
+
+    /// A peer or storage edge, with the index of the account it names; nil for any other value.
+    private func classify(_ spn: SPN, from h: Int) -> (edge: ImportEdge, target: Int)? {
+        guard let service = spn.asciiServiceClass,
+            service == Importer.migrationServiceKey || service == "cifs"
+        else { return nil }
+        let rest = String(spn.key.dropFirst(spn.serviceClass.utf8.count + 1))
+        let form: NameForm
+        let target: Int
+        if let t = names[rest] {
+            (form, target) = (.short, t)
+        } else if let t = fqdns[rest] {
+            (form, target) = (.fqdn, t)
+        } else {
+            return nil
+        }
+        let canonical = service == "cifs" ? "cifs" : Importer.migrationService
+        if target >= 0 {
+            guard target != h else { return nil }
+            return (
+                ImportEdge(
+                    from: hosts[h].computer.name, to: hosts[target].computer.name, kind: .peer, service: canonical,
+                    form: form, value: spn.value), target
+            )
+        }
+        guard service == "cifs" else { return nil }
+        return (
+            ImportEdge(
+                from: hosts[h].computer.name, to: others[-1 - target].name, kind: .storage, service: canonical,
+                form: form, value: spn.value), target
+        )
+    }
+
+    /// Delegation to a domain controller's services, or to the directory's and the KDC's service classes, is a
+    /// path to the domain: said loudly wherever it is found, kept in the manifest or not.
+    private mutating func checkDanger(_ spn: SPN, on host: String) {
+        let service = spn.asciiServiceClass ?? ""
+        let target = String(spn.host).asciiFastLowercased()
+        let dc = controllers[target] ?? controllers[String(target.prefix { $0 != "." })]
+        if Importer.domainServiceClasses.contains(service) || dc != nil {
+            let what =
+                dc.map { "a service of the domain controller \($0)" } ?? "the service class \(spn.serviceClass)"
+            let why = "\(what): acting for any user there is a path to the whole domain"
+            dangerous[spn.key] = why
+            findings.append(
+                .init(
+                    .security, host,
+                    "may delegate to \(Printable.escape(spn.value)), \(why). Remove it unless you know why it is there."
+                ))
+        }
+    }
+
+    /// Connected components over the (undirected) peer edges, each sorted; hosts with no value at all excluded.
+    private func connected(_ peers: [[Int]]) -> [[Int]] {
+        var parent = Array(hosts.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        for (h, targets) in peers.enumerated() {
+            for t in targets {
+                let (a, b) = (root(h), root(t))
+                if a != b { parent[max(a, b)] = min(a, b) }
+            }
+        }
+        var targeted = Set<Int>()
+        for targets in peers { targeted.formUnion(targets) }
+        var groups: [Int: [Int]] = [:]
+        for h in hosts.indices {
+            // A host without any value joins a cluster only when a peer delegates to it.
+            if hosts[h].computer.allowedToDelegateTo.isEmpty && !targeted.contains(h) { continue }
+            groups[root(h), default: []].append(h)
+        }
+        return groups.keys.sorted().map { groups[$0]! }
+    }
+
+    private mutating func cluster(_ members: [Int], storage: [[Int]], otherValues: [[SPN]]) {
+        let memberSet = Set(members)
+        let hostNames = members.map { hosts[$0].computer.name }
+        let first = hostNames[0]
+        let peerEdges = edges.filter {
+            $0.kind == .peer && memberSet.contains(index(of: $0.from))
+        }
+        // services and name forms: those the peer edges use, in the manifest's order.
+        let usedServices = Set(peerEdges.map(\.service))
+        var services = Manifest.defaultServices.filter { usedServices.contains($0) }
+        if services.isEmpty { services = Manifest.defaultServices }
+        let usedForms = Set(peerEdges.map(\.form))
+        var forms = NameForm.allCases.filter { usedForms.contains($0) }
+        if forms.isEmpty { forms = NameForm.allCases }
+
+        // mode: the majority of those without unconstrained delegation.
+        let voters = members.filter { !hosts[$0].node.unconstrained }
+        let counted = voters.isEmpty ? members : voters
+        let anyProtocol = counted.filter { hosts[$0].node.mode == .anyProtocol }
+        let mode: DelegationMode = anyProtocol.count * 2 >= counted.count ? .anyProtocol : .kerberosOnly
+        let dissenters = counted.filter { hosts[$0].node.mode != mode }.map { hosts[$0].computer.name }
+
+        // storage: every non-host computer whose cifs service some member delegates to.
+        var storageIndices = Set<Int>()
+        for m in members { storageIndices.formUnion(storage[m]) }
+        let smbStorage = storageIndices.map { others[$0] }.sorted { ComputerName($0.name) < ComputerName($1.name) }
+
+        // extra targets: valid values outside the edges that every member holds.
+        var holders: [String: (spn: SPN, count: Int)] = [:]
+        for m in members {
+            for spn in Set(otherValues[m]) { holders[spn.key, default: (spn, 0)].count += 1 }
+        }
+        let extra = holders.values.filter { $0.count == members.count }.map(\.spn).sorted()
+        let partial = holders.values.filter { $0.count < members.count }.map(\.spn).sorted()
+
+        let name = "cluster-" + first.asciiFastLowercased()
+        var notes: [String] = []
+        if members.count == 1 {
+            notes.append(
+                "\(first) delegates to no other Hyper-V host: a cluster of its own (for its storage or other targets).")
+        } else {
+            notes.append("\(members.count) Hyper-V hosts that delegate to each other's migration or cifs service.")
+            notes.append(
+                "services \(services.joined(separator: ", ")) and nameForms \(forms.map(\.rawValue).joined(separator: ", ")): those their values use."
+            )
+        }
+        let bit = "TRUSTED_TO_AUTH_FOR_DELEGATION (Use any authentication protocol)"
+        if dissenters.isEmpty {
+            notes.append(
+                "mode \(mode.rawValue): \(counted.count == 1 ? "its host \(mode == .anyProtocol ? "has" : "lacks")" : "all \(counted.count) hosts \(mode == .anyProtocol ? "have" : "lack")") \(bit)."
+            )
+        } else {
+            notes.append(
+                "mode \(mode.rawValue): the majority (\(counted.count - dissenters.count) of \(counted.count)); \(dissenters.joined(separator: ", ")) \(dissenters.count == 1 ? "is" : "are") \(mode == .anyProtocol ? "kerberos-only" : "any-protocol"): the first plan changes \(dissenters.count == 1 ? "it" : "them")."
+            )
+            findings.append(
+                .init(
+                    .warning, first,
+                    "cluster \(name) is \(mode.rawValue) by majority; \(dissenters.joined(separator: ", ")) \(dissenters.count == 1 ? "is" : "are") not: the first plan changes their userAccountControl. Check which mode is right (live migration over WinRM, Windows Server 2016 and later, needs any-protocol)."
+                ))
+        }
+        if members.count > 1, anyProtocol.isEmpty {
+            notes.append(
+                "kerberos-only: live migration over WinRM (Windows Server 2016 and later) fails with 0x8009030E.")
+        }
+        for spn in partial {
+            let who = members.filter { otherValues[$0].contains(spn) }.map { hosts[$0].computer.name }
+            let managed =
+                spn.asciiServiceClass.map {
+                    Set(services.map { $0.lowercased() }).union(smbStorage.isEmpty ? [] : ["cifs"]).contains($0)
+                } ?? false
+            findings.append(
+                .init(
+                    managed ? .warning : .note, who[0],
+                    "\(who.joined(separator: ", ")) delegate\(who.count == 1 ? "s" : "") to \(Printable.escape(spn.value)), which not every host of cluster \(name) does: not imported; "
+                        + (managed
+                            ? "its service class is managed, so the first plan removes it"
+                            : "kcdctl leaves it as it is (not a managed service class)")))
+        }
+
+        var imported = ImportedCluster(
+            cluster: Cluster(
+                name: name, mode: mode, services: services, nameForms: forms, hosts: hostNames,
+                smbStorage: smbStorage.map(\.name), extraTargets: extra, prune: .managed),
+            notes: notes)
+        for server in smbStorage
+        where controllers[server.name.asciiFastLowercased()] != nil
+            || server.userAccountControl.contains(.serverTrustAccount)
+            || server.userAccountControl.contains(.partialSecretsAccount)
+        {
+            imported.storageNotes[ComputerName(server.name).key] =
+                "SECURITY: a domain controller: cifs on a DC as any user is a path to the whole domain"
+        }
+        for spn in extra {
+            var note = "held by every host of the cluster"
+            if let why = dangerous[spn.key] {
+                note = "SECURITY: " + why + "; remove it unless you know why it is there"
+            } else if let owner = Optional(String(spn.host.prefix { $0 != "." })),
+                spn.asciiServiceClass == "cifs" || spn.asciiServiceClass == Importer.migrationServiceKey,
+                observation.missing.contains(where: { ComputerName($0) == ComputerName(owner) })
+            {
+                note += "; \(owner) has no computer object: delegation to it cannot work"
+            }
+            imported.extraTargetNotes[spn.key] = note
+        }
+        clusters.append(imported)
+    }
+
+    private func index(of name: String) -> Int {
+        names[name.asciiFastLowercased()] ?? -1
+    }
+}
