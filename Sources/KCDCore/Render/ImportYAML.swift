@@ -8,7 +8,7 @@ public enum ImportYAML {
         var out = ""
         func line(_ text: String = "") { out += text + "\n" }
         func comment(_ text: String, indent: String = "") {
-            line(indent + "# " + safe(text))
+            line(indent + (text.isEmpty ? "#" : "# " + safe(text)))
         }
         let m = result.manifest
         let d = m.directory
