@@ -79,8 +79,8 @@ extension Kcdctl {
                     uri: directory.uri, baseDN: directory.baseDN, keytab: directory.keytab,
                     principal: directory.principal),
                 environment: environment)
-            if let out, !input.clusters.isEmpty {
-                Terminal.warn("\(path) declares clusters: import ignores them and writes what AD holds to \(out)")
+            if !input.clusters.isEmpty {
+                Terminal.warn("\(path) declares clusters: import ignores them and writes what AD holds")
             }
             let started = Date()
             let session = try Session.open(input, path: path, directory)

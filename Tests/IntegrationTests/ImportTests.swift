@@ -179,6 +179,18 @@ struct ImportAgainstSamba {
         #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
         #expect(plan.stdout.contains("No changes"), "\(plan.stdout)")
 
+        // Without a manifest: --uri and --base-dn with a Kerberos bind from a keytab, written as the directory.
+        let fromFlags = temporaryPath("import") + ".yaml"
+        let k = try kcdctl(
+            "import", "--uri", dc.ldapURI, "--base-dn", dc.baseDN, "--keytab", dc.keytab, "--principal", dc.principal,
+            "--search-base", ou, "--out", fromFlags, environment: ["KCDCTL_MANIFEST": ""])
+        #expect(k.status == 0, "\(k.stderr)")
+        let written = try ManifestLoader.load(path: fromFlags)
+        #expect(written.directory.auth.method == .gssapi && written.directory.auth.keytab == dc.keytab)
+        #expect(written.directory.uri == dc.ldapURI && written.directory.baseDN == dc.baseDN)
+        let gssapiPlan = try kcdctl("plan", "-f", fromFlags, "--detailed-exitcode")
+        #expect(gssapiPlan.status == 0, "\(gssapiPlan.stdout)\(gssapiPlan.stderr)")
+
         let imported = try ManifestLoader.load(path: out)
         let original = try ManifestLoader.load(path: manifest)
         for (i, o) in zip(imported.clusters, original.clusters) {

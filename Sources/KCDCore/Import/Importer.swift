@@ -166,9 +166,21 @@ struct Inference {
         // Per host: the values that are neither peer nor storage edges, by SPN key (first spelling).
         var otherValues: [[SPN]] = Array(repeating: [], count: hosts.count)
         var storage: [[Int]] = Array(repeating: [], count: hosts.count)
+        var peerUse: [Set<PeerUse>] = Array(repeating: [], count: hosts.count)
+        // Each peer value is held by most hosts of its cluster: check and resolve each distinct value once.
+        var problems: [String: String?] = [:]
+        var resolutions: [String: Resolution?] = [:]
         for (h, host) in hosts.enumerated() {
+            var hostEdges: [(key: String, edge: ImportEdge)] = []
             for value in host.computer.allowedToDelegateTo {
-                if let problem = SPN.problem(with: value) {
+                let problem =
+                    problems[value]
+                    ?? {
+                        let p = SPN.problem(with: value)
+                        problems[value] = .some(p)
+                        return p
+                    }()
+                if let problem {
                     findings.append(
                         .init(
                             .warning, host.computer.name,
@@ -176,23 +188,50 @@ struct Inference {
                     continue
                 }
                 let spn = SPN(value)
-                checkDanger(spn, on: host.computer.name)
-                guard let edge = classify(spn, from: h) else {
+                let resolution =
+                    resolutions[spn.key]
+                    ?? {
+                        checkDanger(spn)
+                        let r = resolve(spn)
+                        resolutions[spn.key] = .some(r)
+                        return r
+                    }()
+                if let why = dangerous[spn.key] {
+                    findings.append(
+                        .init(
+                            .security, host.computer.name,
+                            "may delegate to \(Printable.escape(spn.value)), \(why). Remove it unless you know why it is there."
+                        ))
+                }
+                guard let resolution, resolution.target != h, resolution.target >= 0 || resolution.service == "cifs"
+                else {
                     otherValues[h].append(spn)
                     continue
                 }
-                edges.append(edge.edge)
-                if edge.edge.kind == .peer { peers[h].append(edge.target) } else { storage[h].append(-1 - edge.target) }
+                let to =
+                    resolution.target >= 0
+                    ? hosts[resolution.target].computer.name : others[-1 - resolution.target].name
+                let edge = ImportEdge(
+                    from: host.computer.name, to: to, kind: resolution.target >= 0 ? .peer : .storage,
+                    service: resolution.service, form: resolution.form, value: spn.value)
+                hostEdges.append((ComputerName(to).key + "/" + spn.key, edge))
+                if resolution.target >= 0 {
+                    peers[h].append(resolution.target)
+                    peerUse[h].insert(PeerUse(service: resolution.service, form: resolution.form))
+                } else {
+                    storage[h].append(-1 - resolution.target)
+                }
             }
+            edges += hostEdges.sorted { $0.key < $1.key }.map(\.edge)
         }
         let components = connected(peers)
         for members in components {
-            cluster(members, storage: storage, otherValues: otherValues)
+            cluster(members, storage: storage, otherValues: otherValues, peerUse: peerUse)
         }
         clusters.sort { ComputerName($0.cluster.hosts[0]) < ComputerName($1.cluster.hosts[0]) }
         for (i, c) in clusters.enumerated() {
             for name in c.cluster.hosts {
-                if let h = hosts.firstIndex(where: { ComputerName($0.computer.name) == ComputerName(name) }) {
+                if let h = names[name.asciiFastLowercased()], h >= 0 {
                     hosts[h].clusterIndex = i
                     hosts[h].node.cluster = c.cluster.name
                 }
@@ -215,11 +254,21 @@ struct Inference {
                     "no computer object of this name, yet \(holders.joined(separator: ", ")) delegate\(holders.count == 1 ? "s" : "") to it (a decommissioned host?): delegation to it cannot work"
                 ))
         }
-        edges.sort {
-            ($0.from.lowercased(), $0.to.lowercased(), $0.value.lowercased()) < (
-                $1.from.lowercased(), $1.to.lowercased(), $1.value.lowercased()
-            )
-        }
+    }
+
+    /// A service and name form a peer edge uses.
+    struct PeerUse: Hashable {
+        var service: String
+        var form: NameForm
+    }
+
+    /// What a migration or cifs value names: an account (index in `hosts`, or -1 - index in `others`) in a
+    /// name form.
+    struct Resolution {
+        /// `Microsoft Virtual System Migration Service` or `cifs`.
+        var service: String
+        var form: NameForm
+        var target: Int
     }
 
     /// Only names a manifest can hold go further; the rest become findings.
@@ -277,54 +326,28 @@ struct Inference {
         }
     }
 
-    /// A peer or storage edge, with the index of the account it names; nil for any other value.
-    private func classify(_ spn: SPN, from h: Int) -> (edge: ImportEdge, target: Int)? {
+    /// The account a migration or cifs value names, by its short name or FQDN; nil for any other value.
+    private func resolve(_ spn: SPN) -> Resolution? {
         guard let service = spn.asciiServiceClass,
             service == Importer.migrationServiceKey || service == "cifs"
         else { return nil }
         let rest = String(spn.key.dropFirst(spn.serviceClass.utf8.count + 1))
-        let form: NameForm
-        let target: Int
-        if let t = names[rest] {
-            (form, target) = (.short, t)
-        } else if let t = fqdns[rest] {
-            (form, target) = (.fqdn, t)
-        } else {
-            return nil
-        }
         let canonical = service == "cifs" ? "cifs" : Importer.migrationService
-        if target >= 0 {
-            guard target != h else { return nil }
-            return (
-                ImportEdge(
-                    from: hosts[h].computer.name, to: hosts[target].computer.name, kind: .peer, service: canonical,
-                    form: form, value: spn.value), target
-            )
-        }
-        guard service == "cifs" else { return nil }
-        return (
-            ImportEdge(
-                from: hosts[h].computer.name, to: others[-1 - target].name, kind: .storage, service: canonical,
-                form: form, value: spn.value), target
-        )
+        if let t = names[rest] { return Resolution(service: canonical, form: .short, target: t) }
+        if let t = fqdns[rest] { return Resolution(service: canonical, form: .fqdn, target: t) }
+        return nil
     }
 
     /// Delegation to a domain controller's services, or to the directory's and the KDC's service classes, is a
     /// path to the domain: said loudly wherever it is found, kept in the manifest or not.
-    private mutating func checkDanger(_ spn: SPN, on host: String) {
+    private mutating func checkDanger(_ spn: SPN) {
         let service = spn.asciiServiceClass ?? ""
         let target = String(spn.host).asciiFastLowercased()
         let dc = controllers[target] ?? controllers[String(target.prefix { $0 != "." })]
         if Importer.domainServiceClasses.contains(service) || dc != nil {
             let what =
                 dc.map { "a service of the domain controller \($0)" } ?? "the service class \(spn.serviceClass)"
-            let why = "\(what): acting for any user there is a path to the whole domain"
-            dangerous[spn.key] = why
-            findings.append(
-                .init(
-                    .security, host,
-                    "may delegate to \(Printable.escape(spn.value)), \(why). Remove it unless you know why it is there."
-                ))
+            dangerous[spn.key] = "\(what): acting for any user there is a path to the whole domain"
         }
     }
 
@@ -356,18 +379,17 @@ struct Inference {
         return groups.keys.sorted().map { groups[$0]! }
     }
 
-    private mutating func cluster(_ members: [Int], storage: [[Int]], otherValues: [[SPN]]) {
-        let memberSet = Set(members)
+    private mutating func cluster(
+        _ members: [Int], storage: [[Int]], otherValues: [[SPN]], peerUse: [Set<PeerUse>]
+    ) {
         let hostNames = members.map { hosts[$0].computer.name }
         let first = hostNames[0]
-        let peerEdges = edges.filter {
-            $0.kind == .peer && memberSet.contains(index(of: $0.from))
-        }
+        let used = members.reduce(into: Set<PeerUse>()) { $0.formUnion(peerUse[$1]) }
         // services and name forms: those the peer edges use, in the manifest's order.
-        let usedServices = Set(peerEdges.map(\.service))
+        let usedServices = Set(used.map(\.service))
         var services = Manifest.defaultServices.filter { usedServices.contains($0) }
         if services.isEmpty { services = Manifest.defaultServices }
-        let usedForms = Set(peerEdges.map(\.form))
+        let usedForms = Set(used.map(\.form))
         var forms = NameForm.allCases.filter { usedForms.contains($0) }
         if forms.isEmpty { forms = NameForm.allCases }
 
@@ -462,9 +484,5 @@ struct Inference {
             imported.extraTargetNotes[spn.key] = note
         }
         clusters.append(imported)
-    }
-
-    private func index(of name: String) -> Int {
-        names[name.asciiFastLowercased()] ?? -1
     }
 }
