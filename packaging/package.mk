@@ -25,14 +25,15 @@ SOURCE_DATE_EPOCH ?= $(shell dpkg-parsechangelog -l $(PKG)/debian/changelog -STi
 export SOURCE_DATE_EPOCH
 
 # Where make install puts things. PREFIX=/usr/local by default; make deb installs with PREFIX=/usr.
-# The configuration stays in /etc/kcdctl whatever the prefix (the path the manifest and the units name).
+# The configuration stays in /etc/kcdctl whatever the prefix: kcdctl's default manifest
+# (ManifestLocation.defaultPath) and the drift unit name /etc/kcdctl/kcdctl.yaml, so SYSCONFDIR is not a knob.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 DOCDIR ?= $(DATADIR)/doc/kcdctl
-SYSCONFDIR ?= /etc
+override SYSCONFDIR := /etc
 # systemd reads /usr/local/lib/systemd/system too; Debian 12's packages ship units in /lib/systemd/system.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
@@ -45,7 +46,8 @@ DOCS = README.md docs/install.md docs/manifest.md docs/operations.md docs/change
 
 # The package-test's Debian root is cached here between runs (a tarball made by debootstrap, ~130 MB).
 PACKAGE_TEST_CACHE ?= /var/cache/kcdctl-package-test
-# Set to a running DC's env file (e.g. /tmp/kcdctl-dc/env) to test against it instead of starting one.
+# Set to a running DC's env file (e.g. /tmp/kcdctl-dc/env) to test against it instead of starting one;
+# "skip" leaves the DC checks out (where no DC may run; the last line says so).
 PACKAGE_TEST_DC_ENV ?=
 
 .PHONY: release stage install uninstall deb package-test
