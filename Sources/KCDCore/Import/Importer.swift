@@ -241,7 +241,7 @@ struct Inference {
             findings.append(
                 .init(
                     .note, host.computer.name,
-                    "registers the migration service but delegates to nothing: import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
+                    "a Hyper-V host that delegates to nothing, and no host delegates to it: import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
                 ))
         }
         for name in observation.missing {
