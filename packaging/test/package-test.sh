@@ -152,9 +152,16 @@ text=$(in_root env MANWIDTH=100 man kcdctl 2>/dev/null | col -b)
 for section in SYNOPSIS DESCRIPTION ENVIRONMENT FILES "EXIT STATUS" EXAMPLES; do
   grep -q "^$section" <<<"$text" || die "the man page has no $section section"
 done
-for sub in validate plan apply drift show whoami verify doctor keygen; do
+# Every subcommand kcdctl --help lists (a new one too), and at least these.
+subs=$(in_root kcdctl --help | awk '/^SUBCOMMANDS:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')
+for sub in validate plan apply drift show whoami verify doctor keygen $subs; do
   grep -qE "^ +kcdctl $sub( |$)|^ +$sub( |$)" <<<"$text" || die "the man page does not show the subcommand $sub"
 done
+# Its EXIT STATUS lists the codes of --help's table, in the same order.
+help_codes=$(in_root kcdctl --help | sed -n '/^Exit statuses:/,/^USAGE:/p' | grep -oE '^  [0-9]+' | tr -d ' \t' | tr '\n' ' ' || true)
+man_codes=$(sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text" | grep -oE '^ +[0-9]+([[:space:]]|$)' | tr -d ' \t' | tr '\n' ' ' || true)
+[ -n "$help_codes" ] && [ "$help_codes" = "$man_codes" ] ||
+  die "EXIT STATUS in the man page ($man_codes) is not kcdctl --help's table ($help_codes)"
 grep -q -- '--metrics-file' <<<"$text" || die "the man page does not show drift's options"
 ok
 for f in /usr/share/bash-completion/completions/kcdctl /usr/share/zsh/vendor-completions/_kcdctl \
