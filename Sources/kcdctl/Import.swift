@@ -85,12 +85,12 @@ extension Kcdctl {
             let started = Date()
             let session = try Session.open(input, path: path, directory)
             let scope: ImportScope = hostList.map { .named($0) } ?? .registering(searchBase: searchBase)
-            let observation = try Importer.observe(session.directory, scope: scope)
             var template = input
             template.directory = resolved.directory
             template.directory.uri = resolved.uri
             template.directory.baseDN = resolved.baseDN
-            let result = try Importer.run(observation, template: template, domain: session.domain)
+            let (observation, result) = try Importer.run(
+                session.directory, scope: scope, template: template, domain: session.domain)
             session.logger.debug(
                 "import read",
                 metadata: [

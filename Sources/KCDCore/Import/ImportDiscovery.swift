@@ -57,6 +57,14 @@ public struct ImportHostsNotFound: Error, Equatable, CustomStringConvertible {
 extension Importer {
     public static let migrationService = "Microsoft Virtual System Migration Service"
 
+    /// `kcdctl import`'s one entry point: reads the directory (`observe`), then infers and plans (`run`).
+    public static func run(
+        _ directory: some ImportDirectory, scope: ImportScope, template: Manifest, domain: String
+    ) throws -> (observation: ImportObservation, result: ImportResult) {
+        let observation = try observe(directory, scope: scope)
+        return (observation, try run(observation, template: template, domain: domain))
+    }
+
     /// Reads what an import needs: the hosts of `scope`, then, in rounds of one batched read each, every computer
     /// their migration and cifs values name that was not read yet (a computer named by a migration value is a
     /// Hyper-V host whose own values are followed in turn); then the domain controllers and the SPN mappings.

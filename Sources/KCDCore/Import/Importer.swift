@@ -244,10 +244,21 @@ struct Inference {
                     "a Hyper-V host that delegates to nothing, and no host delegates to it: import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
                 ))
         }
+        var holders: [ComputerName: [String]] = [:]
+        let missing = Set(observation.missing.map(ComputerName.init))
+        if !missing.isEmpty {
+            for host in hosts {
+                var named = Set<ComputerName>()
+                for reference in Importer.references(of: host.computer) {
+                    let key = ComputerName(reference.name)
+                    if missing.contains(key), named.insert(key).inserted {
+                        holders[key, default: []].append(host.computer.name)
+                    }
+                }
+            }
+        }
         for name in observation.missing {
-            let holders = hosts.filter { host in
-                Importer.references(of: host.computer).contains { ComputerName($0.name) == ComputerName(name) }
-            }.map(\.computer.name)
+            let holders = holders[ComputerName(name)] ?? []
             findings.append(
                 .init(
                     .warning, name,
