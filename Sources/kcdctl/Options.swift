@@ -15,10 +15,14 @@ struct ManifestOption: ParsableArguments {
     }
 
     static func path(_ flag: String?) throws -> String {
-        let path = ManifestLocation.resolve(flag: flag, environment: ProcessInfo.processInfo.environment)
-        if flag == nil, path == ManifestLocation.defaultPath, !FileManager.default.fileExists(atPath: path) {
-            throw ManifestLocation.notFound
+        if let named = ManifestLocation.named(flag: flag, environment: ProcessInfo.processInfo.environment) {
+            return named
         }
+        // Only a default that is not there is "no manifest"; one that cannot be read (a user outside the group
+        // kcdctl) is the loader's to report, with the reason.
+        var info = stat()
+        let path = ManifestLocation.defaultPath
+        if stat(path, &info) != 0, errno == ENOENT || errno == ENOTDIR { throw ManifestLocation.notFound }
         return path
     }
 }
