@@ -66,5 +66,7 @@ let package = Package(
         .testTarget(name: "KCDLDAPTests", dependencies: ["KCDLDAP"]),
         // Against the Samba AD DC that `make test` starts (Tests/dc/dc-up.sh); they also run the built kcdctl.
         .testTarget(name: "IntegrationTests", dependencies: ["KCDCore", "KCDLDAP"]),
+        // Against two replicating Samba AD DCs in a network namespace (`make test-multidc`, Tests/dc/multi-dc-up.sh).
+        .testTarget(name: "MultiDCTests", dependencies: ["KCDCore", "KCDLDAP"]),
     ]
 )
