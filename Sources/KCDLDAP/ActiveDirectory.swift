@@ -129,14 +129,28 @@ public final class ActiveDirectory: Directory {
     public func apply(_ change: HostChange) throws {
         do {
             try connection.modify(dn: change.dn, change.operations)
-        } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
-            throw ChangedMeanwhile(host: change.host, detail: "the directory refused the whole modify: \(error.code)")
-        } catch let error as LDAPError where error.requestMayHaveBeenApplied {
-            throw OutcomeUnknown(host: change.host, cause: error)
+        } catch let error as LDAPError {
+            throw Self.writeError(error, host: change.host, domainController: LDAPConnection.host(of: connection.uri))
         }
     }
 
-    /// A new connection, bound as the first one was (the old one is dropped).
+    /// What a modify's error means for the host: changed since read (16, 20), refused by a read-only DC
+    /// (10, a referral: definite, nothing written), an unknown outcome (the answer was lost), or the error itself.
+    public static func writeError(_ error: LDAPError, host: String, domainController: String) -> any Error {
+        switch error.code {
+        case .noSuchAttribute, .attributeOrValueExists:
+            ChangedMeanwhile(host: host, detail: "the directory refused the whole modify: \(error.code)")
+        case .referral:
+            ReadOnlyRefusal(host: host, domainController: domainController, referrals: error.referrals)
+        case _ where error.requestMayHaveBeenApplied:
+            OutcomeUnknown(host: host, cause: error)
+        default:
+            error
+        }
+    }
+
+    /// A new connection to the same DC, bound as the first one was (the old one is dropped): never another
+    /// DC in the middle of apply's writes (what it read back would not be what the writes were checked against).
     public func reconnect() throws {
         guard let reopen else {
             throw LDAPError(code: .serverDown, operation: "reconnect", diagnostic: "this directory cannot reconnect")

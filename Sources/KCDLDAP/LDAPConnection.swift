@@ -208,7 +208,24 @@ public final class LDAPConnection {
                 ldap_memfree(message)
             }
         }
-        return LDAPError(code: code, operation: operation, dn: dn, diagnostic: diagnostic)
+        var error = LDAPError(code: code, operation: operation, dn: dn, diagnostic: diagnostic)
+        if code == .referral { error.referrals = referralURLs() }
+        return error
+    }
+
+    /// The referral URLs of the last result (a read-only DC's answer to a write), at most 16.
+    func referralURLs() -> [String] {
+        var urls: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        guard ldap_get_option(ld, LDAP_OPT_REFERRAL_URLS, &urls) == LDAP_OPT_SUCCESS, let urls else { return [] }
+        defer { ber_memvfree(UnsafeMutableRawPointer(urls).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)) }
+        var result: [String] = []
+        var i = 0
+        while let url = urls[i], result.count < 16 {
+            result.append(
+                String(decoding: UnsafeRawBufferPointer(start: url, count: strnlen(url, 4096)), as: UTF8.self))
+            i += 1
+        }
+        return result
     }
 
     /// Why `host` does not resolve, or nil when it does: libldap says only "Can't contact LDAP server".

@@ -8,6 +8,8 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
     public var operation: String
     public var dn: String?
     public var diagnostic: String?
+    /// The URLs of a referral (result 10): where a read-only DC sends a write.
+    public var referrals: [String] = []
 
     public init(code: LDAPResultCode, operation: String, dn: String? = nil, diagnostic: String? = nil) {
         self.code = code

@@ -46,6 +46,14 @@ public struct LDAPResultCode: RawRepresentable, Hashable, Sendable, CustomString
     /// `LDAP_TYPE_OR_VALUE_EXISTS`: a value-level add of a value already there.
     public static let attributeOrValueExists = Self(LDAP_TYPE_OR_VALUE_EXISTS)
     public static let noSuchObject = Self(LDAP_NO_SUCH_OBJECT)
+    /// `LDAP_REFERRAL` (10): the server will not do it and names another; a read-only DC's answer to a write.
+    public static let referral = Self(LDAP_REFERRAL)
+    /// `LDAP_INAPPROPRIATE_AUTH` (48).
+    public static let inappropriateAuthentication = Self(LDAP_INAPPROPRIATE_AUTH)
+    /// `LDAP_AUTH_METHOD_NOT_SUPPORTED` (7).
+    public static let authMethodNotSupported = Self(LDAP_AUTH_METHOD_NOT_SUPPORTED)
+    public static let busy = Self(LDAP_BUSY)
+    public static let unavailable = Self(LDAP_UNAVAILABLE)
     public static let invalidCredentials = Self(LDAP_INVALID_CREDENTIALS)
     public static let insufficientAccessRights = Self(LDAP_INSUFFICIENT_ACCESS)
     public static let unwillingToPerform = Self(LDAP_UNWILLING_TO_PERFORM)

@@ -78,8 +78,10 @@ extension Kcdctl {
                         + "and apply that, or run apply with --auto-approve")
             }
             let workflow = try ApplyWorkflow(request, now: Date())
-            let session = try Session.open(workflow.manifest, path: workflow.manifestPath, directory)
-            let proposal = try workflow.proposal(session.reconciliation, uri: session.uri, baseDN: session.baseDN)
+            // Only a writable DC is written, and everything is read from the DC written.
+            let session = try Session.open(workflow.manifest, path: workflow.manifestPath, directory, writable: true)
+            let proposal = try workflow.proposal(
+                session.reconciliation, uri: session.discovered ? nil : session.uri, baseDN: session.baseDN)
             Terminal.out(session.header)
             PlanText.write(proposal.plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             guard !proposal.plan.isEmpty else {
@@ -105,6 +107,7 @@ extension Kcdctl {
                         identity: try session.connection.whoAmI() ?? session.bindIdentity,
                         boundAs: session.bindIdentity))
             }
+            Terminal.out(ApplyText.writingTo(session.domainController.host))
             let progress = proposal.plan.changes.count > 20 && Terminal.errorIsTerminal
             // From here on SIGINT and SIGTERM let the host in flight finish (bounded by --timeout), then stop.
             let signals = StopSignals()

@@ -16,6 +16,12 @@ struct Session {
     let bindIdentity: String
     /// Where a GSSAPI bind's credentials came from.
     let credentialSource: String?
+    /// The DC this session talks to, and how it was found.
+    let domainController: DomainControllerCandidate
+    /// The DCs tried before it, and why each was not used.
+    let tried: [DomainControllerAttempt]
+    /// Whether the DC was found through DNS (no URI configured): a saved plan is then checked by its base DN.
+    let discovered: Bool
 
     var connection: LDAPConnection { directory.connection }
 
@@ -30,9 +36,12 @@ struct Session {
     }
 
     /// The same for a manifest already loaded (e.g. the one a saved plan embeds), as if read from `path`.
-    static func open(_ manifest: Manifest, path: String, _ options: DirectoryOptions) throws -> Session {
+    /// - Parameter writable: apply: only a writable DC is used.
+    static func open(_ manifest: Manifest, path: String, _ options: DirectoryOptions, writable: Bool = false) throws
+        -> Session
+    {
         let logger = makeLogger(verbose: options.verbose)
-        let resolved = try ConnectionSettings.resolve(
+        let resolved = try ConnectionSettings.resolveDirectory(
             manifest: manifest, path: path,
             flags: .init(
                 uri: options.uri, baseDN: options.baseDN, keytab: options.keytab,
@@ -43,21 +52,26 @@ struct Session {
         signal(SIGPIPE, SIG_IGN)
         // A file size limit reached while appending the audit trail must be an error (EFBIG) that stops apply.
         signal(SIGXFSZ, SIG_IGN)
-        let binding = try bind(resolved, manifestPath: path, timeout: options.timeout, logger: logger)
+        let binding = try bind(resolved.directory, manifestPath: path, timeout: options.timeout, logger: logger)
+        let dc = try DomainControllers.open(resolved, writable: writable, logger: logger, connect: binding.connect)
+        let (baseDN, domain) = try resolved.completed(defaultNamingContext: dc.rootDSE?.defaultNamingContext)
+        let uri = dc.candidate.uri
+        var discovered = false
+        if case .discover = resolved.locator { discovered = true }
         return Session(
-            manifestPath: path, manifest: manifest, uri: resolved.uri, baseDN: resolved.baseDN, domain: resolved.domain,
-            directory: ActiveDirectory(
-                connection: try binding.connect(), baseDN: resolved.baseDN,
-                reopen: binding.connect),
-            logger: logger, bindIdentity: binding.identity, credentialSource: binding.credentialSource)
+            manifestPath: path, manifest: manifest, uri: uri, baseDN: baseDN, domain: domain,
+            // A reconnect (after a lost answer, to read back what was written) goes to this same DC.
+            directory: ActiveDirectory(connection: dc.connection, baseDN: baseDN, reopen: { try binding.connect(uri) }),
+            logger: logger, bindIdentity: binding.identity, credentialSource: binding.credentialSource,
+            domainController: dc.candidate, tried: dc.tried, discovered: discovered)
     }
 
-    /// How to connect and bind, kept for a reconnect after a lost answer (the secret stays in the closure,
-    /// zeroed when the session ends), and as whom.
-    static func bind(_ resolved: ConnectionSettings, manifestPath path: String, timeout: Double, logger: Logger) throws
-        -> (connect: () throws -> LDAPConnection, identity: String, credentialSource: String?)
+    /// How to connect to a DC's URI and bind, kept for failover and for a reconnect after a lost answer (the
+    /// secret stays in the closure, zeroed when the session ends), and as whom.
+    static func bind(_ settings: DirectorySettings, manifestPath path: String, timeout: Double, logger: Logger) throws
+        -> (connect: (String) throws -> LDAPConnection, identity: String, credentialSource: String?)
     {
-        let (uri, settings, auth) = (resolved.uri, resolved.directory, resolved.directory.auth)
+        let auth = settings.auth
         let tls = LDAPConnection.TLS(
             caFile: settings.tls.caFile, verify: !settings.tls.insecureSkipVerify,
             startTLS: settings.usesStartTLS)
@@ -66,7 +80,7 @@ struct Session {
             let bindDN = auth.bindDN ?? ""
             let password = try bindPassword(auth, manifestPath: path)
             if settings.tls.insecureSkipVerify { warnInsecure(path) }
-            let connect = {
+            let connect = { (uri: String) in
                 let connection = try LDAPConnection(uri: uri, tls: tls, timeout: timeout, logger: logger)
                 try connection.bindSimple(dn: bindDN, password: password)
                 return connection
@@ -79,7 +93,7 @@ struct Session {
                 } else {
                     try KerberosCredentials(defaultCacheExpecting: auth.principal)
                 }
-            let connect = {
+            let connect = { (uri: String) in
                 let connection = try LDAPConnection(uri: uri, tls: tls, timeout: timeout, logger: logger)
                 try withExtendedLifetime(credentials) {
                     try connection.bindGSSAPI(

@@ -33,7 +33,8 @@ extension Kcdctl {
                         credentialSource: session.credentialSource, transport: security.transport, ssf: security.ssf,
                         certificateVerified: security.certificateVerified,
                         caFile: session.manifest.directory.tls.caFile,
-                        accountDN: account, uri: session.uri, baseDN: session.baseDN)))
+                        accountDN: account, uri: session.uri, baseDN: session.baseDN,
+                        domainController: session.domainController, tried: session.tried)))
             return .success
         }
     }

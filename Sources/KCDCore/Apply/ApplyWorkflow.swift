@@ -85,7 +85,10 @@ public struct ApplyWorkflow {
 
     /// The plan to apply in the directory this run reaches at `uri` and `baseDN`: the saved plan (if it was
     /// made for that directory), limited to the targets, or one computed from a read made now.
-    public func proposal(_ reconciliation: Reconciliation, uri: String, baseDN: String) throws -> ApplyProposal {
+    /// - Parameter uri: the DC's URI when one was configured; nil when it was discovered (any writable DC of
+    ///   the domain may apply a plan made on another: the base DN must match, and the preconditions are
+    ///   re-read on the DC written).
+    public func proposal(_ reconciliation: Reconciliation, uri: String?, baseDN: String) throws -> ApplyProposal {
         try reconciliation.manifest.checkTargets(request.targets)
         if let saved {
             try saved.checkDirectory(uri: uri, baseDN: baseDN)

@@ -63,3 +63,93 @@ public struct ConnectionSettings: Sendable, Equatable {
         return ConnectionSettings(uri: uri, baseDN: baseDN, domain: domain, directory: settings)
     }
 }
+
+/// Which domain controller(s) a command may talk to.
+public enum DirectoryLocator: Sendable, Equatable {
+    /// Exactly one DC, named by `source`: `directory.uri`, `--uri` or `KCDCTL_URI`.
+    case uri(String, source: String)
+    /// The DCs the domain's DNS SRV records list (the site's first): `directory.domain` without a URI.
+    case discover(domain: String, site: String?)
+}
+
+/// Where a command connects, before it knows which DC answers: the locator, and the base DN and domain when
+/// they are known without asking a DC. Resolved like `ConnectionSettings` (flag > environment > manifest).
+public struct DirectoryResolution: Sendable, Equatable {
+    public var locator: DirectoryLocator
+    /// nil: the DC's rootDSE `defaultNamingContext` (read once bound).
+    public var baseDN: String?
+    /// nil: derived from the base DN read from the DC.
+    public var domain: String?
+    /// The manifest's settings with the keytab and principal as overridden.
+    public var directory: DirectorySettings
+
+    /// The base DN and domain, once bound to a DC that says its `defaultNamingContext` (hostile text: checked
+    /// like a base DN written in the manifest).
+    public func completed(defaultNamingContext: String?) throws -> (baseDN: String, domain: String) {
+        if let baseDN, let domain { return (baseDN, domain) }
+        guard let context = defaultNamingContext else {
+            throw UsageError(
+                "no base DN: the domain controller's rootDSE has no defaultNamingContext; set directory.baseDN")
+        }
+        if let problem = RootDSE.namingContextProblem(context) { throw UsageError(problem) }
+        guard let domain = directory.domain ?? DirectorySettings.domain(fromBaseDN: context) else {
+            throw UsageError(
+                "cannot derive the DNS domain from the DC's defaultNamingContext \(Printable.quoted(context)): set directory.domain"
+            )
+        }
+        return (context, domain)
+    }
+}
+
+extension ConnectionSettings {
+    /// What `resolve` resolves, except that the URI may be left to discovery (`directory.domain` without a URI)
+    /// and the base DN to the DC's rootDSE. Checked before a credential is read or a packet sent.
+    /// - Throws: `UsageError` naming the missing or conflicting setting and where to set it.
+    public static func resolveDirectory(
+        manifest: Manifest, path: String, flags: Flags, environment: [String: String]
+    ) throws -> DirectoryResolution {
+        var settings = manifest.directory
+        let locator: DirectoryLocator
+        if let uri = flags.uri ?? environment[Variable.uri] ?? settings.uri {
+            guard DirectorySettings.hasLDAPScheme(uri) else {
+                throw UsageError("directory URI '\(uri)' must start with ldaps:// or ldap://")
+            }
+            let source = flags.uri != nil ? "--uri" : environment[Variable.uri] != nil ? Variable.uri : "directory.uri"
+            locator = .uri(uri, source: source)
+        } else if let domain = settings.domain {
+            locator = .discover(domain: domain, site: settings.site)
+        } else {
+            throw UsageError(
+                "no domain controller to connect to: set directory.domain in \(path) to discover the DCs through DNS, "
+                    + "or name one with directory.uri, --uri or \(Variable.uri)")
+        }
+        let baseDN = flags.baseDN ?? environment[Variable.baseDN] ?? settings.baseDN
+        var domain = settings.domain
+        if let baseDN, domain == nil {
+            guard let derived = DirectorySettings.domain(fromBaseDN: baseDN) else {
+                throw UsageError(
+                    "cannot derive the DNS domain from base DN '\(baseDN)': set directory.domain in \(path)")
+            }
+            domain = derived
+        }
+        if let keytab = flags.keytab ?? environment[Variable.keytab] { settings.auth.keytab = keytab }
+        if let principal = flags.principal ?? environment[Variable.principal] { settings.auth.principal = principal }
+        if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
+            throw UsageError(
+                "--keytab and --principal (\(Variable.keytab), \(Variable.principal)) need "
+                    + "directory.auth.method: gssapi in \(path)")
+        }
+        if settings.auth.keytabLacksPrincipal {
+            throw UsageError(
+                "a keytab needs a principal: set directory.auth.principal in \(path), --principal or "
+                    + Variable.principal)
+        }
+        let uri =
+            switch locator {
+            case let .uri(uri, _): uri
+            case .discover: DomainControllerDiscovery.uri(for: SRVTarget(host: "dc.invalid", port: 389), settings)
+            }
+        if let problem = settings.transportProblem(uri: uri) { throw UsageError(problem) }
+        return DirectoryResolution(locator: locator, baseDN: baseDN, domain: domain, directory: settings)
+    }
+}

@@ -93,16 +93,19 @@ public struct DirectorySettings: Sendable, Equatable {
     public var uri: String?
     public var baseDN: String?
     public var domain: String?
+    /// The AD site whose DCs discovery tries first (`_ldap._tcp.<site>._sites.dc._msdcs.<domain>`).
+    public var site: String?
     public var tls: TLSSettings
     public var auth: AuthSettings
 
     public init(
-        uri: String? = nil, baseDN: String? = nil, domain: String? = nil,
+        uri: String? = nil, baseDN: String? = nil, domain: String? = nil, site: String? = nil,
         tls: TLSSettings = .init(), auth: AuthSettings
     ) {
         self.uri = uri
         self.baseDN = baseDN
         self.domain = domain
+        self.site = site
         self.tls = tls
         self.auth = auth
     }

@@ -190,7 +190,7 @@ private struct Reader {
 
     func directorySettings(_ node: Node) throws -> DirectorySettings {
         let map = try mapping(node, "directory")
-        try checkKeys(map, allowed: ["uri", "baseDN", "domain", "tls", "auth"], in: "directory")
+        try checkKeys(map, allowed: ["uri", "baseDN", "domain", "site", "tls", "auth"], in: "directory")
         let uri = try string(map, "uri")
         if let uri, let n = map["uri"], !DirectorySettings.hasLDAPScheme(uri) {
             throw error(n, "directory.uri must start with ldaps:// or ldap:// (got '\(uri)')")
@@ -245,7 +245,23 @@ private struct Reader {
         }
         let domain = try string(map, "domain")
         if let domain, let n = map["domain"], let problem = Self.domainProblem(domain) { throw error(n, problem) }
-        let settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: domain, tls: tls, auth: auth)
+        let site = try string(map, "site")
+        if let site, let n = map["site"] {
+            if let problem = Self.siteProblem(site) { throw error(n, problem) }
+            if domain == nil {
+                throw error(
+                    n,
+                    "directory.site needs directory.domain: the site chooses among the DCs discovered in that domain's DNS"
+                )
+            }
+            if uri != nil {
+                throw error(
+                    n,
+                    "directory.site chooses among the DCs discovered through DNS, but directory.uri names one DC: remove one of them"
+                )
+            }
+        }
+        let settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: domain, site: site, tls: tls, auth: auth)
         if let uri, let problem = settings.transportProblem(uri: uri) {
             throw error(map["uri"] ?? node, problem)
         }
@@ -353,6 +369,18 @@ private struct Reader {
             }
         return valid
             ? nil : "directory.domain \(Printable.quoted(domain)) is not a DNS domain name (e.g. corp.example.com)"
+    }
+
+    /// An AD site name as discovery puts it into a DNS name (`<site>._sites.dc._msdcs.<domain>`): one DNS label.
+    static func siteProblem(_ site: String) -> String? {
+        let valid =
+            (1...63).contains(site.utf8.count) && !site.hasPrefix("-") && !site.hasSuffix("-")
+            && site.utf8.allSatisfy {
+                $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+            }
+        return valid
+            ? nil
+            : "directory.site \(Printable.quoted(site)) is not an AD site name usable in DNS: 1 to 63 letters, digits and '-', not starting or ending with '-' (e.g. Default-First-Site-Name)"
     }
 
     func checkAcrossClusters(_ clusters: [Cluster], _ nodes: [Node]) throws {

@@ -292,3 +292,24 @@ public struct ChangedMeanwhile: Error, CustomStringConvertible {
     }
     public var description: String { "changed since the plan was made (\(detail))" }
 }
+
+/// A read-only domain controller refused a host's change by referring it to a writable DC (LDAP result 10,
+/// referral): a definite refusal, nothing was written. Not an unknown outcome.
+public struct ReadOnlyRefusal: Error, Equatable, CustomStringConvertible {
+    public var host: String
+    /// The DC that refused.
+    public var domainController: String
+    /// Where it referred the write, as it sent them (hostile: shown escaped).
+    public var referrals: [String]
+
+    public init(host: String, domainController: String, referrals: [String]) {
+        (self.host, self.domainController, self.referrals) = (host, domainController, referrals)
+    }
+
+    public var description: String {
+        let to =
+            referrals.isEmpty
+            ? "another DC" : referrals.prefix(4).map { Printable.quoted($0, limit: 256) }.joined(separator: ", ")
+        return "\(domainController) is read-only: it referred the write to \(to); nothing was written"
+    }
+}

@@ -9,6 +9,11 @@ public enum ApplyText {
         return "\nApply these changes to \(n) host\(n == 1 ? "" : "s") in \(uri)? Only 'yes' is accepted: "
     }
 
+    /// Before the first write: the DC written, checked writable (a read-only DC is never written).
+    public static func writingTo(_ host: String) -> String {
+        "Writing to \(host) (writable).\n"
+    }
+
     /// The line on stdout for a host done, or nil for an event that is not told there (intents, and refusals
     /// that the summary names).
     public static func line(for event: ApplyEvent) -> String? {

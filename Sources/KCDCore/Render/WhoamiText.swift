@@ -37,12 +37,18 @@ public enum WhoamiText {
         public var accountDN: String?
         public var uri: String
         public var baseDN: String
+        /// The DC bound to and how it was found; nil: not told.
+        public var domainController: DomainControllerCandidate?
+        /// The DCs tried before it, and why each was not used.
+        public var tried: [DomainControllerAttempt]
 
         public init(
             authzid: String?, bindIdentity: String, bindMethod: String?, credentialSource: String?,
             transport: String, ssf: Int?, certificateVerified: Bool?, caFile: String?, accountDN: String?,
-            uri: String, baseDN: String
+            uri: String, baseDN: String, domainController: DomainControllerCandidate? = nil,
+            tried: [DomainControllerAttempt] = []
         ) {
+            (self.domainController, self.tried) = (domainController, tried)
             (self.authzid, self.bindIdentity, self.bindMethod) = (authzid, bindIdentity, bindMethod)
             (self.credentialSource, self.transport, self.ssf) = (credentialSource, transport, ssf)
             (self.certificateVerified, self.caFile, self.accountDN) = (certificateVerified, caFile, accountDN)
@@ -77,6 +83,17 @@ public enum WhoamiText {
             protection: \(protection)
             server:     \(facts.uri)
 
-            """
+            """ + domainControllerLines(facts)
+    }
+
+    /// `Domain controller: dc1.corp.example.com (ldaps://dc1.corp.example.com:636), found by DNS SRV …`, then
+    /// `tried <host>: <reason>` for each DC passed over before it.
+    static func domainControllerLines(_ facts: Facts) -> String {
+        guard let dc = facts.domainController else { return "" }
+        var text = "Domain controller: \(dc.host) (\(dc.uri)), \(dc.foundBy)\n"
+        for attempt in facts.tried {
+            text += "tried \(attempt.host): \(attempt.reason.replacingOccurrences(of: "\n", with: " "))\n"
+        }
+        return text
     }
 }

@@ -15,13 +15,16 @@ extension PlanDocument {
 
     /// The directory the plan is applied to (after --uri, --base-dn and the environment) must be the one it
     /// was made against: the URI compared case-insensitively, the base DN by its RDNs, spaces and case aside.
-    public func checkDirectory(uri: String, baseDN: String) throws {
+    /// With `uri` nil (the DC was discovered through DNS), only the base DN is compared: any DC of the domain.
+    public func checkDirectory(uri: String?, baseDN: String) throws {
         func rdns(_ dn: String) -> [String] {
             dn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }
-        guard directory.uri.lowercased() == uri.lowercased(), rdns(directory.baseDN) == rdns(baseDN) else {
+        let sameDC = uri.map { directory.uri.lowercased() == $0.lowercased() } ?? true
+        guard sameDC, rdns(directory.baseDN) == rdns(baseDN) else {
             throw PlanDocumentError(
-                "the plan is for \(directory.uri) (\(directory.baseDN)), not \(uri) (\(baseDN)); nothing was written")
+                "the plan is for \(directory.uri) (\(directory.baseDN)), not \(uri ?? "the domain") (\(baseDN)); nothing was written"
+            )
         }
     }
 
