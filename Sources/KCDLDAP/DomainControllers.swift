@@ -71,7 +71,7 @@ public enum DomainControllers {
                         "trying domain controller", metadata: ["host": "\(candidate.host)", "uri": "\(candidate.uri)"])
                     return try connect(candidate.uri)
                 },
-                isFinal: endsFailover,
+                isFinal: endsFailover, reason: { ($0 as? LDAPError)?.summary ?? String(describing: $0) },
                 unsuitable: { connection, candidate in
                     guard needsRootDSE else { return nil }
                     let rootDSE = try connection.rootDSE()

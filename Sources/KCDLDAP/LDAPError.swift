@@ -28,11 +28,15 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
     public var text: String { code.text }
 
     public var description: String {
+        hint.map { "\(summary). \($0)" } ?? summary
+    }
+
+    /// The description without the hint: what a list of DCs tried says of each.
+    public var summary: String {
         var s = "LDAP \(operation)"
         if let dn { s += " of \(dn)" }
         s += " failed: \(code) (\(text))"
         if let diagnostic, !diagnostic.isEmpty { s += ": \(diagnostic)" }
-        if let hint { s += ". \(hint)" }
         return s
     }
 

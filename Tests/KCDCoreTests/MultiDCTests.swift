@@ -337,3 +337,31 @@ let discoveryManifest = """
         #expect(ApplyText.writingTo("dc1.corp.test") == "Writing to dc1.corp.test (writable).\n")
     }
 }
+
+/// `whoami` names the DC chosen, how it was found, and each DC passed over before it.
+@Suite struct WhoamiDomainController {
+    func facts(_ dc: DomainControllerCandidate?, tried: [DomainControllerAttempt] = []) -> WhoamiText.Facts {
+        .init(
+            authzid: nil, bindIdentity: "svc", bindMethod: "simple", credentialSource: nil, transport: "TLS (ldaps://)",
+            ssf: nil, certificateVerified: true, caFile: nil, accountDN: "CN=svc", uri: dc?.uri ?? "ldaps://x",
+            baseDN: "DC=corp", domainController: dc, tried: tried)
+    }
+
+    @Test func theDCAndTheOnesTriedBeforeIt() {
+        let dc = DomainControllerCandidate(
+            host: "dc2.corp.test", uri: "ldaps://dc2.corp.test:636",
+            foundBy: "found by DNS SRV _ldap._tcp.dc._msdcs.corp.test")
+        let text = WhoamiText.render(
+            facts(dc, tried: [.init(host: "dc1.corp.test", uri: "ldaps://dc1.corp.test:636", reason: "LDAP x\nfailed")])
+        )
+        #expect(
+            text.hasSuffix(
+                "server:     ldaps://dc2.corp.test:636\nDomain controller: dc2.corp.test (ldaps://dc2.corp.test:636), found by DNS SRV _ldap._tcp.dc._msdcs.corp.test\ntried dc1.corp.test: LDAP x failed\n"
+            ))
+        let configured = DomainControllerDiscovery.configured(uri: "ldaps://dc9", source: "directory.uri")
+        #expect(
+            WhoamiText.render(facts(configured)).hasSuffix("Domain controller: dc9 (ldaps://dc9), from directory.uri\n")
+        )
+        #expect(!WhoamiText.render(facts(nil)).contains("Domain controller"))
+    }
+}

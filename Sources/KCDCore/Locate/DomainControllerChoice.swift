@@ -46,6 +46,7 @@ public enum DomainControllerChoice {
     ///   - connect: connect and bind, within --timeout.
     ///   - isFinal: an error that another DC would only repeat, or that must not be repeated (a wrong password:
     ///     each try counts toward the account's lockout): thrown at once, unchanged.
+    ///   - describe: why a DC failed, as the list of DCs tried says it.
     ///   - unsuitable: why a bound DC must not be used (a read-only DC for a write), or nil.
     ///   - afterUnsuitable: candidates to try next, once, after the first unsuitable DC (the PDC emulator):
     ///     moved to the front of those left; those already tried are left out.
@@ -56,6 +57,7 @@ public enum DomainControllerChoice {
         writable: Bool = false,
         connect: (DomainControllerCandidate) throws -> Connection,
         isFinal: (any Error) -> Bool,
+        reason describe: (any Error) -> String = { String(describing: $0) },
         unsuitable: (Connection, DomainControllerCandidate) throws -> String? = { _, _ in nil },
         afterUnsuitable: () -> [DomainControllerCandidate] = { [] }
     ) throws -> Chosen<Connection> {
@@ -79,7 +81,7 @@ public enum DomainControllerChoice {
                 }
             } catch {
                 if isFinal(error) { throw error }
-                reason = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+                reason = describe(error).replacingOccurrences(of: "\n", with: " ")
             }
             tried.append(DomainControllerAttempt(host: candidate.host, uri: candidate.uri, reason: reason))
         }

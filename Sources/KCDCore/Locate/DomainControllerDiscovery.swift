@@ -30,6 +30,7 @@ public enum DomainControllerDiscovery {
     /// A DNS SRV lookup: `name` is what libldap's `ldap_domain2hostlist` takes (it prepends `_ldap._tcp.`).
     public struct Query: Sendable, Equatable {
         public var name: String
+        public init(name: String) { self.name = name }
         /// The full record name, as messages show it.
         public var record: String { "_ldap._tcp." + name }
         public var foundBy: String { "found by DNS SRV \(record)" }

@@ -83,6 +83,10 @@ public struct DirectoryResolution: Sendable, Equatable {
     /// The manifest's settings with the keytab and principal as overridden.
     public var directory: DirectorySettings
 
+    public init(locator: DirectoryLocator, baseDN: String?, domain: String?, directory: DirectorySettings) {
+        (self.locator, self.baseDN, self.domain, self.directory) = (locator, baseDN, domain, directory)
+    }
+
     /// The base DN and domain, once bound to a DC that says its `defaultNamingContext` (hostile text: checked
     /// like a base DN written in the manifest).
     public func completed(defaultNamingContext: String?) throws -> (baseDN: String, domain: String) {
