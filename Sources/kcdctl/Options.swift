@@ -28,7 +28,10 @@ struct ManifestOption: ParsableArguments {
 }
 
 struct DirectoryOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Directory URI, overriding directory.uri (env KCDCTL_URI).", valueName: "URI"))
+    @Option(
+        help: ArgumentHelp(
+            "One DC's URI, overriding directory.uri (env KCDCTL_URI); without any, the DCs of directory.domain are found through DNS.",
+            valueName: "URI"))
     var uri: String?
 
     @Option(
