@@ -3,6 +3,7 @@
 #   make test   builds, starts the test DC, runs unit and integration tests, stops the DC
 # Also: make lint / make format (swift-format), make install (PREFIX, DESTDIR), make deb, make package-test (the .deb
 # installed into a Debian 12 root and run against a test DC; CI runs it after make test), make bench, make fuzz.
+# make test-multidc: two replicating Samba AD DCs and a DNS server in a network namespace, the MultiDCTests in it.
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 export KCDCTL_DC_DIR ?= /tmp/kcdctl-dc
@@ -10,7 +11,7 @@ KCDCTL = .build/debug/kcdctl
 EXAMPLE = config/examples/hyperv-lab.yaml
 DC = Tests/dc
 
-.PHONY: all deps build lint format test demo bench fuzz dc-up dc-down clean
+.PHONY: all deps build lint format test test-multidc demo bench fuzz dc-up dc-down clean
 
 all: build
 
@@ -42,6 +43,18 @@ test: deps lint
 	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
 	  echo "$(SWIFT) build --build-tests" && TMPDIR=$$run $(SWIFT) build --build-tests && \
 	  TMPDIR=$$run KCDCTL_DC_DIR=$$run/dc $(DC)/run-with-dc.sh env KCDCTL_REQUIRE_DC=1 $(SWIFT) test --skip-build; \
+	  status=$$?; rm -rf "$$run"; exit $$status
+
+# The multi-DC lab (Tests/dc/multi-dc-up.sh: mdc1 and mdc2 replicating, dnsmasq with their SRV records, all in a
+# network namespace of its own; it coexists with the single test DC) and the MultiDCTests run inside that namespace;
+# one folder under /tmp for everything, removed afterwards. MULTIDC_BUILD: the build folder (--scratch-path).
+MULTIDC_BUILD ?= .build
+test-multidc: deps
+	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
+	  echo "$(SWIFT) build --build-tests --scratch-path $(MULTIDC_BUILD)" && \
+	  TMPDIR=$$run $(SWIFT) build --build-tests --scratch-path $(MULTIDC_BUILD) && \
+	  TMPDIR=$$run KCDCTL_MULTIDC_DIR=$$run/mdc $(DC)/run-with-multi-dc.sh env KCDCTL_BIN=$(CURDIR)/$(MULTIDC_BUILD)/debug/kcdctl \
+	    $(SWIFT) test --skip-build --scratch-path $(MULTIDC_BUILD) --filter MultiDCTests; \
 	  status=$$?; rm -rf "$$run"; exit $$status
 
 demo: build
