@@ -378,6 +378,9 @@ final class MemoryImportDirectory: ImportDirectory {
         var clusters: [Cluster] = []
         var dns: [ComputerName: String] = [:]
         var storage: [ObservedComputer] = []
+        // Clusters whose migration values a mutation keeps: a host's client cluster that lost them all is no
+        // longer a separate cluster that migrates, and its cifs values join it to the host's.
+        var pinned = Set<String>()
         for k in 0..<rng.int(1...4) {
             let size = rng.weighted([3, 4, 3, 2, 1, 1])
             let hosts = (0..<size).map { rng.randomCase("h\(k)x\($0)") }
@@ -394,7 +397,11 @@ final class MemoryImportDirectory: ImportDirectory {
                         name: s, dn: "CN=\(s)", dnsHostName: rng.chance(0.5) ? "\(s).corp.example.com" : nil,
                         userAccountControl: [.workstationTrustAccount]))
             }
-            let pool = ["http/web\(k).corp.example.com", "MSSQLSvc/db\(k):1433", "cifs/GONE\(k)", "ldap/other\(k)"]
+            // Ports and instance names on a peer's name are not peer edges: values like any other.
+            let pool = [
+                "http/web\(k).corp.example.com", "MSSQLSvc/db\(k):1433", "cifs/GONE\(k)", "ldap/other\(k)",
+                "cifs/\(hosts[0]):445", "\(F.mvsms)/\(hosts[0])/instance",
+            ]
             var extra = rng.sample(pool, rng.int(0...2)).map(SPN.init)
             if size == 1 && servers.isEmpty && extra.isEmpty { extra = [SPN(pool[0])] }
             clusters.append(
@@ -406,6 +413,14 @@ final class MemoryImportDirectory: ImportDirectory {
             if k > 0, rng.chance(0.2), let shared = storage.first, !clusters[k].smbStorage.contains(shared.name) {
                 clusters[k].smbStorage.append(shared.name)
             }
+            // A Hyper-V host of a cluster that migrates is the SMB storage of another cluster that migrates (a
+            // host that is also a file server).
+            let migrates = { (c: Cluster) in c.hosts.count > 1 && c.services.contains(F.mvsms) }
+            if k > 0, rng.chance(0.3), migrates(clusters[0]), migrates(clusters[k]) {
+                let server = rng.pick(clusters[0].hosts)
+                clusters[k].smbStorage.append(server)
+                pinned.formUnion([clusters[0].name, clusters[k].name])
+            }
         }
         let m = Manifest(directory: F.template.directory, clusters: clusters)
         let desired = DesiredState.expand(m, domain: F.domain) { dns[ComputerName($0)] }
@@ -415,7 +430,10 @@ final class MemoryImportDirectory: ImportDirectory {
         for (host, cluster) in zip(desired.hosts, clusters.flatMap { c in c.hosts.map { _ in c } }) {
             let values = rng.shuffled(host.targets.map { rng.randomCase($0.value) })
             removable[host.name] = values.filter { v in
-                !cluster.extraTargets.contains(SPN(v)) || storageNames.contains(ComputerName(SPN(v).host))
+                if pinned.contains(cluster.name) && SPN(v).asciiServiceClass == F.mvsms.lowercased() {
+                    return false
+                }
+                return !cluster.extraTargets.contains(SPN(v)) || storageNames.contains(ComputerName(SPN(v).host))
             }
             var other: UserAccountControl = [.workstationTrustAccount]
             if rng.chance(0.3) { other.insert(.dontExpirePassword) }

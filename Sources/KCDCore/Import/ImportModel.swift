@@ -97,3 +97,33 @@ public struct ImportResult: Sendable {
     /// The most hosts in one cluster, when that is more than `limits.hostsPerCluster` allows by default.
     public var hostsPerClusterLimit: Int?
 }
+
+/// An inferred cluster too large to expand: a hostile or broken directory (one host delegating to thousands of
+/// others makes them one cluster) must not make import plan N² values. Checked before the first plan.
+public struct ImportTooLarge: Error, Equatable, CustomStringConvertible {
+    public var cluster: String
+    public var hosts: Int
+    public var values: Int
+
+    /// The most values the inferred manifest may declare in all (the sum over clusters of hosts × peers ×
+    /// services × name forms): a cluster of 1,000 hosts, the default `limits.hostsPerCluster`, with both
+    /// services and both name forms is 4 million.
+    public static let maximumValues = 4_000_000
+
+    static func check(_ manifest: Manifest) throws {
+        var total = 0
+        for c in manifest.clusters {
+            let n = c.hosts.count
+            let perHost = (n - 1) * c.services.count * c.nameForms.count + 2 * c.smbStorage.count + c.extraTargets.count
+            let (values, overflow) = n.multipliedReportingOverflow(by: perHost)
+            total = overflow ? Int.max : total.addingReportingOverflow(values).partialValue
+            if n > Manifest.hostsPerClusterCeiling || overflow || total > maximumValues {
+                throw ImportTooLarge(cluster: c.name, hosts: n, values: overflow ? Int.max : values)
+            }
+        }
+    }
+
+    public var description: String {
+        "the inferred cluster \(cluster) has \(hosts) hosts (\(values) values to declare): more than a manifest may hold (\(Manifest.hostsPerClusterCeiling) hosts per cluster, \(Self.maximumValues) values in all); nothing was written. Start from fewer hosts with --hosts or --search-base"
+    }
+}

@@ -40,13 +40,16 @@ public enum Importer {
         manifest.sha256 = nil
         manifest.source = nil
         let observed = inference.hosts.map(\.computer) + inference.others
+        try ImportTooLarge.check(manifest)
         let plan =
             manifest.clusters.isEmpty
             ? Plan(changes: [], unchanged: [], warnings: [])
             : try Reconciler.plan(
                 manifest, domain: domain, observed: observed, spnMappings: observation.spnMappings)
+        let security = inference.checkFirstPlan(plan)
         var clusters = inference.clusters
-        let summary = explain(plan, manifest: manifest, domain: domain, observed: observed, clusters: &clusters)
+        let summary =
+            security + explain(plan, manifest: manifest, domain: domain, observed: observed, clusters: &clusters)
         let largest = manifest.clusters.map(\.hosts.count).max() ?? 0
         return ImportResult(
             manifest: manifest, clusters: clusters,
@@ -113,7 +116,10 @@ public enum Importer {
         }
         for i in clusters.indices {
             for host in clusters[i].cluster.hosts {
-                if let note = hostNotes[ComputerName(host).key] { clusters[i].hostNotes[ComputerName(host).key] = note }
+                let key = ComputerName(host).key
+                if let note = hostNotes[key] {
+                    clusters[i].hostNotes[key] = clusters[i].hostNotes[key].map { $0 + "; " + note } ?? note
+                }
             }
         }
         let s = plan.summary
@@ -162,16 +168,14 @@ struct Inference {
     mutating func infer() {
         admit()
         index()
-        var peers: [[Int]] = Array(repeating: [], count: hosts.count)
         // Per host: the values that are neither peer nor storage edges, by SPN key (first spelling).
         var otherValues: [[SPN]] = Array(repeating: [], count: hosts.count)
-        var storage: [[Int]] = Array(repeating: [], count: hosts.count)
-        var peerUse: [Set<PeerUse>] = Array(repeating: [], count: hosts.count)
+        // Per host: its migration and cifs values that name an account, in the order held.
+        var resolved: [[(spn: SPN, resolution: Resolution)]] = Array(repeating: [], count: hosts.count)
         // Each peer value is held by most hosts of its cluster: check and resolve each distinct value once.
         var problems: [String: String?] = [:]
         var resolutions: [String: Resolution?] = [:]
         for (h, host) in hosts.enumerated() {
-            var hostEdges: [(key: String, edge: ImportEdge)] = []
             for value in host.computer.allowedToDelegateTo {
                 let problem =
                     problems[value]
@@ -191,7 +195,7 @@ struct Inference {
                 let resolution =
                     resolutions[spn.key]
                     ?? {
-                        checkDanger(spn)
+                        if let why = danger(spn) { dangerous[spn.key] = why }
                         let r = resolve(spn)
                         resolutions[spn.key] = .some(r)
                         return r
@@ -208,18 +212,57 @@ struct Inference {
                     otherValues[h].append(spn)
                     continue
                 }
+                resolved[h].append((spn, resolution))
+            }
+        }
+        // Clusters are the groups of hosts joined by migration values. A cifs value to a host of another such
+        // group names that host as SMB storage (a Hyper-V host that is also a file server), not as a peer:
+        // merging the groups would declare migration between hosts that never had it. That is when both groups
+        // migrate and only one delegates cifs to the other (peers delegate to each other; a file server does
+        // not delegate to its clients). Otherwise cifs joins the groups into one cluster: a host that lost its
+        // migration values is still its peers' peer, and clusters that manage cifs only have no migration value.
+        var groups = UnionFind(hosts.count)
+        for (h, values) in resolved.enumerated() {
+            for (_, r) in values where r.target >= 0 && r.service == Importer.migrationService {
+                groups.union(h, r.target)
+            }
+        }
+        let migrationGroup = hosts.indices.map { groups.root($0) }
+        var migrating = Set<Int>()
+        var cifs = Set<[Int]>()
+        for (h, values) in resolved.enumerated() {
+            for (_, r) in values where r.target >= 0 {
+                if r.service == Importer.migrationService {
+                    migrating.insert(migrationGroup[h])
+                } else if migrationGroup[h] != migrationGroup[r.target] {
+                    cifs.insert([migrationGroup[h], migrationGroup[r.target]])
+                }
+            }
+        }
+        for pair in cifs
+        where cifs.contains([pair[1], pair[0]]) || !(migrating.contains(pair[0]) && migrating.contains(pair[1])) {
+            groups.union(pair[0], pair[1])
+        }
+        var peers: [[Int]] = Array(repeating: [], count: hosts.count)
+        // Storage servers by account: index in hosts, or -1 - index in others.
+        var storage: [[Int]] = Array(repeating: [], count: hosts.count)
+        var peerUse: [Set<PeerUse>] = Array(repeating: [], count: hosts.count)
+        for (h, values) in resolved.enumerated() {
+            var hostEdges: [(key: String, edge: ImportEdge)] = []
+            for (spn, resolution) in values {
+                let peer = resolution.target >= 0 && groups.root(h) == groups.root(resolution.target)
                 let to =
                     resolution.target >= 0
                     ? hosts[resolution.target].computer.name : others[-1 - resolution.target].name
                 let edge = ImportEdge(
-                    from: host.computer.name, to: to, kind: resolution.target >= 0 ? .peer : .storage,
+                    from: hosts[h].computer.name, to: to, kind: peer ? .peer : .storage,
                     service: resolution.service, form: resolution.form, value: spn.value)
                 hostEdges.append((ComputerName(to).key + "/" + spn.key, edge))
-                if resolution.target >= 0 {
+                if peer {
                     peers[h].append(resolution.target)
                     peerUse[h].insert(PeerUse(service: resolution.service, form: resolution.form))
                 } else {
-                    storage[h].append(-1 - resolution.target)
+                    storage[h].append(resolution.target)
                 }
             }
             edges += hostEdges.sorted { $0.key < $1.key }.map(\.edge)
@@ -238,10 +281,12 @@ struct Inference {
             }
         }
         for host in hosts where host.clusterIndex == nil {
+            let name = ComputerName(host.computer.name)
+            let storageOf = edges.contains { $0.kind == .storage && ComputerName($0.to) == name }
             findings.append(
                 .init(
                     .note, host.computer.name,
-                    "a Hyper-V host that delegates to nothing, and no host delegates to it: import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
+                    "a Hyper-V host that delegates to nothing, and no host delegates to it\(storageOf ? " but as SMB storage (its cifs service)" : ""): import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
                 ))
         }
         var holders: [ComputerName: [String]] = [:]
@@ -350,16 +395,91 @@ struct Inference {
     }
 
     /// Delegation to a domain controller's services, or to the directory's and the KDC's service classes, is a
-    /// path to the domain: said loudly wherever it is found, kept in the manifest or not.
-    private mutating func checkDanger(_ spn: SPN) {
+    /// path to the domain: said loudly wherever it is found, held, kept in the manifest or added by its
+    /// expansion. Why, or nil.
+    func danger(_ spn: SPN) -> String? {
         let service = spn.asciiServiceClass ?? ""
         let target = String(spn.host).asciiFastLowercased()
         let dc = controllers[target] ?? controllers[String(target.prefix { $0 != "." })]
-        if Importer.domainServiceClasses.contains(service) || dc != nil {
-            let what =
-                dc.map { "a service of the domain controller \($0)" } ?? "the service class \(spn.serviceClass)"
-            dangerous[spn.key] = "\(what): acting for any user there is a path to the whole domain"
+        guard Importer.domainServiceClasses.contains(service) || dc != nil else { return nil }
+        let what = dc.map { "a service of the domain controller \($0)" } ?? "the service class \(spn.serviceClass)"
+        return "\(what): acting for any user there is a path to the whole domain"
+    }
+
+    /// What the expansion adds that no value read showed: a dangerous target declared through a peer's or a
+    /// storage server's name (a DC pulled in as a host or storage, a dNSHostName that is a DC's) reaches hosts
+    /// that do not hold it yet. Each is a SECURITY finding, a note on each host it reaches, and a summary line.
+    mutating func checkFirstPlan(_ plan: Plan) -> [String] {
+        var found: [String: (spn: SPN, why: String, hosts: [String])] = [:]
+        for change in plan.changes {
+            for spn in change.add {
+                guard let why = dangerous[spn.key] ?? danger(spn) else { continue }
+                found[spn.key, default: (spn, why, [])].hosts.append(change.host)
+            }
         }
+        var lines: [String] = []
+        var perHost: [ComputerName: [String]] = [:]
+        for (_, entry) in found.sorted(by: { $0.key < $1.key }) {
+            let shown = Printable.escape(entry.spn.value)
+            let who =
+                entry.hosts.count == 1
+                ? entry.hosts[0] : "\(entry.hosts.count) hosts (\(entry.hosts.joined(separator: ", ")))"
+            lines.append(
+                "SECURITY: the first plan adds delegation to \(shown) to \(who): \(entry.why); check the manifest before applying"
+            )
+            findings.append(
+                .init(
+                    .security, entry.hosts[0],
+                    "the manifest declares delegation to \(shown), \(entry.why): the first plan adds it to \(entry.hosts.joined(separator: ", ")). Remove what declares it unless you know why it is there."
+                ))
+            for host in entry.hosts { perHost[ComputerName(host), default: []].append(shown) }
+        }
+        for i in clusters.indices {
+            for host in clusters[i].cluster.hosts {
+                guard let values = perHost[ComputerName(host)] else { continue }
+                let note = "SECURITY: the first plan adds \(values.joined(separator: ", ")), a path to the domain"
+                let key = ComputerName(host).key
+                clusters[i].hostNotes[key] = clusters[i].hostNotes[key].map { $0 + "; " + note } ?? note
+            }
+        }
+        return lines
+    }
+
+    func isDomainController(_ computer: ObservedComputer) -> Bool {
+        controllers[computer.name.asciiFastLowercased()] != nil
+            || computer.userAccountControl.contains(.serverTrustAccount)
+            || computer.userAccountControl.contains(.partialSecretsAccount)
+    }
+
+    /// The fqdn form of an account is its `dNSHostName` as the directory holds it: one that is not this
+    /// computer's own DNS name (another first label, a DC's name, a `/`, `:`, space or non-ASCII byte) makes the
+    /// manifest declare delegation to some other account or service. A finding, and the note for its entry.
+    mutating func checkDNSHostName(_ computer: ObservedComputer, of cluster: String, storage: Bool) -> String? {
+        guard let dns = computer.dnsHostName else { return nil }
+        let shown = Printable.quoted(dns)
+        let lowered = dns.asciiFastLowercased()
+        let what =
+            storage
+            ? "every host of cluster \(cluster) delegates to cifs/\(shown)"
+            : "every other host of cluster \(cluster) delegates to its services at \(shown)"
+        if let dc = controllers[lowered], ComputerName(dc) != ComputerName(computer.name) {
+            findings.append(
+                .init(
+                    .security, computer.name,
+                    "its dNSHostName \(shown) is the domain controller \(dc)'s: with the fqdn name form \(what), a path to the whole domain. Correct the computer object before applying."
+                ))
+            return "SECURITY: its dNSHostName \(shown) is the domain controller \(dc)'s"
+        }
+        let firstLabel = lowered.prefix { $0 != "." }
+        guard !Importer.isDNSName(dns) || firstLabel != Substring(computer.name.asciiFastLowercased()) else {
+            return nil
+        }
+        findings.append(
+            .init(
+                .warning, computer.name,
+                "its dNSHostName \(shown) is not \(computer.name)'s own DNS name (\(Printable.escape(computer.name)).<domain>, letters, digits, '-' and '.'): with the fqdn name form \(what). Correct the computer object before applying."
+            ))
+        return "WARNING: its dNSHostName \(shown) is not its own DNS name"
     }
 
     /// Connected components over the (undirected) peer edges, each sorted; hosts with no value at all excluded.
@@ -414,7 +534,8 @@ struct Inference {
         // storage: every non-host computer whose cifs service some member delegates to.
         var storageIndices = Set<Int>()
         for m in members { storageIndices.formUnion(storage[m]) }
-        let smbStorage = storageIndices.map { others[$0] }.sorted { ComputerName($0.name) < ComputerName($1.name) }
+        let smbStorage = storageIndices.map { $0 >= 0 ? hosts[$0].computer : others[-1 - $0] }
+            .sorted { ComputerName($0.name) < ComputerName($1.name) }
 
         // extra targets: valid values outside the edges that every member holds.
         var holders: [String: (spn: SPN, count: Int)] = [:]
@@ -474,13 +595,31 @@ struct Inference {
                 name: name, mode: mode, services: services, nameForms: forms, hosts: hostNames,
                 smbStorage: smbStorage.map(\.name), extraTargets: extra, prune: .managed),
             notes: notes)
-        for server in smbStorage
-        where controllers[server.name.asciiFastLowercased()] != nil
-            || server.userAccountControl.contains(.serverTrustAccount)
-            || server.userAccountControl.contains(.partialSecretsAccount)
-        {
-            imported.storageNotes[ComputerName(server.name).key] =
-                "SECURITY: a domain controller: cifs on a DC as any user is a path to the whole domain"
+        for server in smbStorage {
+            var notes: [String] = []
+            if isDomainController(server) {
+                notes.append("SECURITY: a domain controller: cifs on a DC as any user is a path to the whole domain")
+            }
+            if let note = checkDNSHostName(server, of: name, storage: true) { notes.append(note) }
+            if !notes.isEmpty { imported.storageNotes[ComputerName(server.name).key] = notes.joined(separator: "; ") }
+        }
+        for m in members {
+            let computer = hosts[m].computer
+            var notes: [String] = []
+            if isDomainController(computer) {
+                notes.append(
+                    "SECURITY: a domain controller: kcdctl would manage its delegation, and its peers would delegate to its services"
+                )
+                findings.append(
+                    .init(
+                        .security, computer.name,
+                        "a domain controller in cluster \(name) (a host's migration value names it, or it registers the migration service): the manifest would manage its delegation and bits, and every host of the cluster would delegate to its services as any user, a path to the whole domain. Remove it from the cluster unless you know why it is there."
+                    ))
+            }
+            if forms.contains(.fqdn), let note = checkDNSHostName(computer, of: name, storage: false) {
+                notes.append(note)
+            }
+            if !notes.isEmpty { imported.hostNotes[ComputerName(computer.name).key] = notes.joined(separator: "; ") }
         }
         for spn in extra {
             var note = "held by every host of the cluster"
@@ -495,5 +634,41 @@ struct Inference {
             imported.extraTargetNotes[spn.key] = note
         }
         clusters.append(imported)
+    }
+}
+
+/// Disjoint sets of host indices, with path halving.
+struct UnionFind {
+    private var parent: [Int]
+
+    init(_ count: Int) { parent = Array(0..<count) }
+
+    mutating func root(_ i: Int) -> Int {
+        var i = i
+        while parent[i] != i {
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        }
+        return i
+    }
+
+    mutating func union(_ a: Int, _ b: Int) {
+        let (x, y) = (root(a), root(b))
+        if x != y { parent[max(x, y)] = min(x, y) }
+    }
+}
+
+extension Importer {
+    /// A DNS name as `dNSHostName` must be: labels of ASCII letters, digits and `-`, 1 to 63 bytes each, at
+    /// most 253 bytes in all.
+    static func isDNSName(_ name: String) -> Bool {
+        name.utf8.count <= 253
+            && name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+                (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.utf8.allSatisfy {
+                        $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                            || (0x61...0x7A).contains($0)
+                    }
+            }
     }
 }
