@@ -27,7 +27,8 @@ public struct DesiredState: Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - domain: the DNS suffix for FQDN forms of accounts that have no `dNSHostName`.
-    ///   - dnsHostName: the `dNSHostName` a computer has in the directory, if any.
+    ///   - dnsHostName: the `dNSHostName` a computer has in the directory, if any; used only when it is the
+    ///     computer's own DNS name (`ComputerName.isOwnDNSName`), else the FQDN form is `<name>.<domain>`.
     public static func expand(
         _ manifest: Manifest, domain: String, dnsHostName: (String) -> String? = { _ in nil }
     ) -> DesiredState {
@@ -40,7 +41,8 @@ public struct DesiredState: Sendable, Equatable {
         for cluster in manifest.clusters {
             let members = cluster.hosts.map(ComputerName.init)
             func names(of account: String, forms: [NameForm]) -> [String] {
-                let fqdn = forms.contains(.fqdn) ? dnsHostName(account) ?? "\(account).\(domain)" : ""
+                let own = dnsHostName(account).flatMap { ComputerName(account).isOwnDNSName($0) ? $0 : nil }
+                let fqdn = forms.contains(.fqdn) ? own ?? "\(account).\(domain)" : ""
                 return forms.map { $0 == .short ? account : fqdn }
             }
             // (index in `members` of the account holding it, or -1; the SPN)

@@ -32,6 +32,26 @@ public struct ComputerName: Hashable, Comparable, Sendable, CustomStringConverti
     public func hash(into hasher: inout Hasher) { hasher.combine(key) }
     public static func < (a: ComputerName, b: ComputerName) -> Bool { a.key < b.key }
     public var description: String { value }
+
+    /// Whether `dnsHostName` (a computer's `dNSHostName`, as the directory sent it) can be this computer's own DNS
+    /// name: a DNS name (labels of letters, digits and hyphens, at most 253 bytes) whose first label is this name.
+    /// Anything else, e.g. another computer's name written into the attribute, is never used to build the SPNs
+    /// a host may delegate to: the FQDN form then falls back to `<name>.<domain>`.
+    public func isOwnDNSName(_ dnsHostName: String) -> Bool {
+        let bytes = Array(dnsHostName.utf8)
+        guard bytes.count <= 253 else { return false }
+        let labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 2, let first = labels.first, ComputerName(String(decoding: first, as: UTF8.self)) == self
+        else { return false }
+        return labels.allSatisfy { label in
+            (1...63).contains(label.count) && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
+                && label.allSatisfy {
+                    $0 < 0x80
+                        && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber
+                            || $0 == UInt8(ascii: "-"))
+                }
+        }
+    }
 }
 
 extension Sequence where Element == ObservedComputer {

@@ -33,7 +33,8 @@ public enum Reconciler {
         return Plan(
             changes: changes.sorted { $0.name < $1.name }.map(\.change),
             unchanged: unchanged.sorted().map(\.value),
-            warnings: registrationWarnings(desired, byName, spnMappings) + outsiderWarnings(manifest, outsiders))
+            warnings: registrationWarnings(desired, byName, spnMappings) + outsiderWarnings(manifest, outsiders)
+                + dnsHostNameWarnings(manifest, domain: domain, byName))
     }
 
     /// A host dropped from the manifest keeps its own delegation: kcdctl removes the others' delegation to it,
@@ -50,6 +51,25 @@ public enum Reconciler {
                 subject: computer.name,
                 message:
                     "not a host of the manifest, but its msDS-AllowedToDelegateTo still names the manifest's hosts (\(naming) of its \(computer.allowedToDelegateTo.count) values): kcdctl does not manage or remove its delegation; clear it by hand (docs/manifest.md, \"A host leaves the manifest\") or add it back"
+            )
+        }
+    }
+
+    /// A `dNSHostName` that is not the computer's own DNS name (e.g. another computer's, written into the
+    /// attribute) is not used for the FQDN SPNs (`ComputerName.isOwnDNSName`): say so, and what is used instead.
+    static func dnsHostNameWarnings(
+        _ manifest: Manifest, domain: String, _ byName: [ComputerName: ObservedComputer]
+    ) -> [PlanWarning] {
+        var seen = Set<ComputerName>()
+        return manifest.accountNames.compactMap { account in
+            let name = ComputerName(account)
+            guard seen.insert(name).inserted, let computer = byName[name], let dns = computer.dnsHostName,
+                !name.isOwnDNSName(dns)
+            else { return nil }
+            return PlanWarning(
+                subject: computer.name,
+                message:
+                    "dNSHostName \(Printable.quoted(dns)) is not \(computer.name)'s own DNS name: kcdctl ignores it and uses \(account).\(domain) in the SPNs it declares"
             )
         }
     }
