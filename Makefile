@@ -54,7 +54,7 @@ test-multidc: deps
 	  echo "$(SWIFT) build --build-tests --scratch-path $(MULTIDC_BUILD)" && \
 	  TMPDIR=$$run $(SWIFT) build --build-tests --scratch-path $(MULTIDC_BUILD) && \
 	  TMPDIR=$$run KCDCTL_MULTIDC_DIR=$$run/mdc $(DC)/run-with-multi-dc.sh env KCDCTL_BIN=$(CURDIR)/$(MULTIDC_BUILD)/debug/kcdctl \
-	    $(SWIFT) test --skip-build --scratch-path $(MULTIDC_BUILD) --filter MultiDCTests; \
+	    $(SWIFT) test --skip-build --scratch-path $(MULTIDC_BUILD) --filter '^MultiDCTests\.'; \
 	  status=$$?; rm -rf "$$run"; exit $$status
 
 demo: build

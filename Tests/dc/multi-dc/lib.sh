@@ -13,6 +13,18 @@ DC1_IP=127.0.0.2
 DC2_IP=127.0.0.3
 DNS_IP=127.0.0.4
 
+# Starts a daemon in the background with no file descriptor but 0-2 of the caller's: a caller that waits for
+# its helper's end by EOF on an inherited descriptor (Foundation's Process does) would otherwise wait for the
+# daemon's end too.
+detached() {
+  (
+    for fd in $(ls "/proc/$BASHPID/fd"); do
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+  ) </dev/null &
+}
+
 mdc_ns() { echo "kcdctl-mdc-$(printf '%s' "$1" | md5sum | cut -c1-10)"; }
 # Runs a command inside the lab's namespace (ip netns exec bind-mounts /etc/netns/$NS/{hosts,resolv.conf}).
 in_ns() { ip netns exec "$NS" env KRB5_CONFIG="$DIR/krb5.conf" "$@"; }
@@ -29,8 +41,8 @@ dc_ready() {
 dc_start() {
   local name=$1
   if [ -f "$DIR/$name.pid" ] && kill -0 "$(cat "$DIR/$name.pid")" 2>/dev/null; then return 0; fi
-  ip netns exec "$NS" env KRB5_CONFIG="$DIR/krb5.conf" \
-    samba --foreground --debug-stdout -s "$(dc_conf "$name")" >>"$DIR/$name.log" 2>&1 &
+  detached ip netns exec "$NS" env KRB5_CONFIG="$DIR/krb5.conf" \
+    samba --foreground --debug-stdout -s "$(dc_conf "$name")" >>"$DIR/$name.log" 2>&1
   echo $! >"$DIR/$name.pid"
   for _ in $(seq 1 300); do
     dc_ready "$name" && return 0
@@ -67,8 +79,8 @@ mdc_lab() {
 
 # dnsmasq in the namespace; ready when it answers a name only it knows.
 dns_start() {
-  ip netns exec "$NS" dnsmasq --conf-file="$DIR/dns/dnsmasq.conf" --keep-in-foreground --log-facility=- \
-    >>"$DIR/dnsmasq.log" 2>&1 &
+  detached ip netns exec "$NS" dnsmasq --conf-file="$DIR/dns/dnsmasq.conf" --keep-in-foreground \
+    --log-facility=- >>"$DIR/dnsmasq.log" 2>&1
   echo $! >"$DIR/dnsmasq.pid"
   for _ in $(seq 1 100); do
     ip netns exec "$NS" getent ahostsv4 dns-ready.kcdctl-lab.test >/dev/null 2>&1 && return 0
