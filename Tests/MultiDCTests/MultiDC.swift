@@ -27,7 +27,8 @@ struct MultiDC {
     @Test func replicationReachesTheOtherDCWithinSeconds() throws {
         let names = MultiDCLab.names("r")
         try lab.addComputers(names, on: lab.dc1)
-        try lab.waitForComputers(names, on: lab.dc2)
+        let created = try lab.waitFor(seconds: 60) { try lab.values("dNSHostName", of: names[0], on: lab.dc2) != nil }
+        #expect(created != nil, "\(names[0]) created on \(lab.dc1), not on \(lab.dc2) after 60 s")
         for (from, to) in [(lab.dc1, lab.dc2), (lab.dc2, lab.dc1)] {
             let value = "written on \(from) \(UUID().uuidString.prefix(8))"
             let r = try lab.ldap(

@@ -122,8 +122,10 @@ struct MultiDCLab: Sendable {
         }
     }
 
-    /// Waits until `dc` has the computers (replication of their creation); fails after 60 s.
+    /// Waits until `dc` has the computers, replication forced first (`repl.sh sync`: a test's set-up need not wait
+    /// for the next periodic pull; the replication test itself does not force it); fails after 60 s.
     func waitForComputers(_ names: [String], on dc: String) throws {
+        try helper("repl.sh", "sync")
         let took = try waitFor(seconds: 60) {
             try names.allSatisfy { try values("dNSHostName", of: $0, on: dc) != nil }
         }
