@@ -47,18 +47,7 @@ public struct ConnectionSettings: Sendable, Equatable {
         guard let domain = settings.domain ?? DirectorySettings.domain(fromBaseDN: baseDN) else {
             throw UsageError("cannot derive the DNS domain from base DN '\(baseDN)': set directory.domain in \(path)")
         }
-        if let keytab = flags.keytab ?? environment[Variable.keytab] { settings.auth.keytab = keytab }
-        if let principal = flags.principal ?? environment[Variable.principal] { settings.auth.principal = principal }
-        if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
-            throw UsageError(
-                "--keytab and --principal (\(Variable.keytab), \(Variable.principal)) need "
-                    + "directory.auth.method: gssapi in \(path)")
-        }
-        if settings.auth.keytabLacksPrincipal {
-            throw UsageError(
-                "a keytab needs a principal: set directory.auth.principal in \(path), --principal or "
-                    + Variable.principal)
-        }
+        try overrideCredentials(&settings, path: path, flags: flags, environment: environment)
         if let problem = settings.transportProblem(uri: uri) { throw UsageError(problem) }
         return ConnectionSettings(uri: uri, baseDN: baseDN, domain: domain, directory: settings)
     }
@@ -106,6 +95,24 @@ public struct DirectoryResolution: Sendable, Equatable {
 }
 
 extension ConnectionSettings {
+    /// The keytab and principal from the flags or the environment over the manifest's, and the rules on them.
+    static func overrideCredentials(
+        _ settings: inout DirectorySettings, path: String, flags: Flags, environment: [String: String]
+    ) throws {
+        if let keytab = flags.keytab ?? environment[Variable.keytab] { settings.auth.keytab = keytab }
+        if let principal = flags.principal ?? environment[Variable.principal] { settings.auth.principal = principal }
+        if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
+            throw UsageError(
+                "--keytab and --principal (\(Variable.keytab), \(Variable.principal)) need "
+                    + "directory.auth.method: gssapi in \(path)")
+        }
+        if settings.auth.keytabLacksPrincipal {
+            throw UsageError(
+                "a keytab needs a principal: set directory.auth.principal in \(path), --principal or "
+                    + Variable.principal)
+        }
+    }
+
     /// What `resolve` resolves, except that the URI may be left to discovery (`directory.domain` without a URI)
     /// and the base DN to the DC's rootDSE. Checked before a credential is read or a packet sent.
     /// - Throws: `UsageError` naming the missing or conflicting setting and where to set it.
@@ -136,18 +143,7 @@ extension ConnectionSettings {
             }
             domain = derived
         }
-        if let keytab = flags.keytab ?? environment[Variable.keytab] { settings.auth.keytab = keytab }
-        if let principal = flags.principal ?? environment[Variable.principal] { settings.auth.principal = principal }
-        if settings.auth.method == .simple, settings.auth.keytab != nil || settings.auth.principal != nil {
-            throw UsageError(
-                "--keytab and --principal (\(Variable.keytab), \(Variable.principal)) need "
-                    + "directory.auth.method: gssapi in \(path)")
-        }
-        if settings.auth.keytabLacksPrincipal {
-            throw UsageError(
-                "a keytab needs a principal: set directory.auth.principal in \(path), --principal or "
-                    + Variable.principal)
-        }
+        try overrideCredentials(&settings, path: path, flags: flags, environment: environment)
         let uri =
             switch locator {
             case let .uri(uri, _): uri
