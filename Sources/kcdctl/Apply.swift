@@ -16,7 +16,14 @@ extension Kcdctl {
                 checked against every planned host read again; if any changed since the plan was made, nothing \
                 is written. SIGINT/SIGTERM let the host in flight finish, then stop. Exit codes: 0 done, \
                 1 error (a host whose outcome is unknown is named), 3 a host changed since the plan (re-plan), \
-                130/143 interrupted by SIGINT/SIGTERM.
+                4 --wait-replication ended with a reachable DC still lagging, 130/143 interrupted by SIGINT/SIGTERM.
+
+                --wait-replication DURATION (e.g. 2m): after a converged apply, list the domain's DCs from the \
+                configuration partition (nTDSDSA objects), connect to each other DC with the same credentials and \
+                transport rules, and poll (every 2 s, one DC after the other) until it shows every changed host \
+                applied or the duration passes; one line per DC (converged, still lagging, unreachable), then the \
+                klist purge advice. Exit 0 when every reachable DC converged (an unreachable DC is named but does \
+                not fail the run), 4 when one still lagged.
                 """)
 
         @Argument(help: ArgumentHelp("A plan saved by `kcdctl plan --out`.", valueName: "PLAN.json"))
@@ -55,9 +62,20 @@ extension Kcdctl {
                 valueName: "PUB"))
         var verifyKey: String?
 
+        @Option(
+            name: .customLong("wait-replication"),
+            help: ArgumentHelp(
+                "After applying, wait up to this long (e.g. 2m, 90s) until every other DC shows the change (default: no wait).",
+                valueName: "DURATION"))
+        var waitReplication: String?
+
         func validate() throws {
             guard PlanDocument.seconds(maxAge) != nil else {
                 throw ValidationError("--max-age '\(maxAge)' is not a duration like 24h, 90m, 3600s or 2d")
+            }
+            if let waitReplication, (PlanDocument.seconds(waitReplication) ?? 0) <= 0 {
+                throw ValidationError(
+                    "--wait-replication '\(waitReplication)' is not a positive duration like 2m, 90s or 1h")
             }
         }
 
@@ -125,10 +143,26 @@ extension Kcdctl {
                 })
             if progress && !outcome.report.isComplete { Terminal.err("\n") }
             session.logCounters()
-            let (out, err) = ApplyText.conclusion(outcome)
+            let limit = waitReplication.flatMap(PlanDocument.seconds)
+            let waits = limit != nil && outcome.status == .success
+            let (out, err) = ApplyText.conclusion(outcome, purgeLater: waits)
             Terminal.err(err)
             Terminal.out(out)
-            return outcome.status
+            guard waits, let limit else { return outcome.status }
+            let changes = outcome.report.applied + outcome.report.alreadyApplied
+            let results: [(ReplicaDomainController, ReplicaState)]
+            do {
+                results = try ReplicationWaiter.wait(
+                    for: changes, session: session, limit: limit)
+            } catch {
+                Terminal.out(ApplyText.purgeAdvice(outcome.report.hostsToPurge))
+                let reason = (error as? LDAPError)?.summary ?? String(describing: error)
+                Terminal.err(
+                    "kcdctl: error: applied, but the domain controllers could not be listed to wait for: \(reason)\n")
+                return .failure
+            }
+            Terminal.out(ApplyText.purgeAdvice(outcome.report.hostsToPurge))
+            return ReplicationWait.status(results)
         }
     }
 }

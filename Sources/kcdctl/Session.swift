@@ -22,6 +22,10 @@ struct Session {
     let tried: [DomainControllerAttempt]
     /// Whether the DC was found through DNS (no URI configured): a saved plan is then checked by its base DN.
     let discovered: Bool
+    /// Connect to a DC's URI and bind with this session's credentials (for the replication wait).
+    let connect: (String) throws -> LDAPConnection
+    /// The directory settings: another DC's URI follows the same transport rules.
+    let settings: DirectorySettings
 
     var connection: LDAPConnection { directory.connection }
 
@@ -63,7 +67,8 @@ struct Session {
             // A reconnect (after a lost answer, to read back what was written) goes to this same DC.
             directory: ActiveDirectory(connection: dc.connection, baseDN: baseDN, reopen: { try binding.connect(uri) }),
             logger: logger, bindIdentity: binding.identity, credentialSource: binding.credentialSource,
-            domainController: dc.candidate, tried: dc.tried, discovered: discovered)
+            domainController: dc.candidate, tried: dc.tried, discovered: discovered, connect: binding.connect,
+            settings: resolved.directory)
     }
 
     /// How to connect to a DC's URI and bind, kept for failover and for a reconnect after a lost answer (the

@@ -11,6 +11,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case differs = 2
     /// apply: a host changed since the plan; verify: inconclusive.
     case stale = 3
+    /// apply --wait-replication: applied on the DC written, but a reachable DC did not show it in time.
+    case replicationLagging = 4
     /// apply stopped by SIGINT after finishing the host in flight (128 + SIGINT).
     case interrupted = 130
     /// The reader of stdout went away (128 + SIGPIPE).
@@ -29,6 +31,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             "changes pending (plan --detailed-exitcode), drift (drift), warnings (doctor), a KDC that does not grant what the manifest declares (verify)"
         case .stale:
             "apply: a host changed since the plan (make a new plan); verify: inconclusive (the KDC cannot judge the SPN that must be refused)"
+        case .replicationLagging:
+            "apply --wait-replication: applied and converged on the DC written, but a reachable DC still lagged when the wait ended (the DCs are named)"
         case .interrupted: "apply stopped by SIGINT after finishing the host in flight"
         case .outputClosed: "the reader of stdout went away (kcdctl plan | head), as SIGPIPE would"
         case .terminated: "apply stopped by SIGTERM after finishing the host in flight"

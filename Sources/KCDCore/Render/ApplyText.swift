@@ -27,7 +27,9 @@ public enum ApplyText {
     }
 
     /// How the apply ended, for stdout and stderr.
-    public static func conclusion(_ outcome: ApplyOutcome) -> (out: String, err: String) {
+    /// - Parameter purgeLater: the purge advice is left out of a converged apply's text: it comes after the
+    ///   replication wait (`replicationWait`, then `purgeAdvice`).
+    public static func conclusion(_ outcome: ApplyOutcome, purgeLater: Bool = false) -> (out: String, err: String) {
         let purge = purgeAdvice(outcome.report.hostsToPurge)
         guard outcome.report.isComplete, let remaining = outcome.remaining else {
             return ("", summary(outcome.report, signal: outcome.signal))
@@ -40,7 +42,10 @@ public enum ApplyText {
             )
         }
         let n = remaining.unchanged.count
-        return ("\nConverged: re-read \(n) host\(n == 1 ? "" : "s"); all match the manifest.\n" + purge, "")
+        return (
+            "\nConverged: re-read \(n) host\(n == 1 ? "" : "s"); all match the manifest.\n" + (purgeLater ? "" : purge),
+            ""
+        )
     }
 
     /// An apply that stopped short: why, then each host's state and what to do next.
@@ -98,8 +103,42 @@ public enum ApplyText {
         return parts.joined(separator: ", ")
     }
 
+    /// Before the replication wait: how many DCs, for how long, and the values of the directory refused.
+    public static func waitingFor(_ dcs: [ReplicaDomainController], limit: Double, rejected: [String]) -> String {
+        var out =
+            "\nWaiting up to \(seconds(limit)) for replication to \(dcs.count) other domain controller"
+            + "\(dcs.count == 1 ? "" : "s") (each polled in turn, every 2 s):\n"
+        for value in rejected {
+            out +=
+                "kcdctl: warning: a server object of the configuration partition is ignored (not one DNS host name): \(value)\n"
+        }
+        if dcs.isEmpty { out += "  no other domain controller: nothing to wait for.\n" }
+        return out
+    }
+
+    /// One line per DC after the replication wait; times from the end of the apply.
+    public static func replicationWait(_ results: [(ReplicaDomainController, ReplicaState)]) -> String {
+        results.map { dc, state in
+            let name = "  \(dc.host)" + (dc.site.map { " (site \($0))" } ?? "")
+            switch state {
+            case .written: return "\(name): converged (the DC written)\n"
+            case let .converged(after): return "\(name): converged after \(seconds(after))\n"
+            case let .lagging(after, hosts):
+                return
+                    "\(name): still lagging after \(seconds(after)) (\(hosts.joined(separator: ", ")) not yet applied)\n"
+            case let .unreachable(reason):
+                return "\(name): unreachable: \(reason.replacingOccurrences(of: "\n", with: " "))\n"
+            }
+        }.joined()
+    }
+
+    /// `3 s`: whole seconds.
+    static func seconds(_ value: Double) -> String {
+        "\(Int(value.rounded())) s"
+    }
+
     /// Tickets issued before the change still carry the old delegation until they expire or are purged.
-    static func purgeAdvice(_ hosts: [String]) -> String {
+    public static func purgeAdvice(_ hosts: [String]) -> String {
         """
 
         Kerberos tickets cached on these hosts still carry the old delegation: \(hosts.joined(separator: ", ")).
