@@ -64,6 +64,8 @@ awk -v extra="$here/man/kcdctl.1.extra" -v description="$here/man/kcdctl.1.descr
   indesc && /^Exit statuses:/ { inexit = 1; copy(description); next }
   inexit && /^  [0-9]+  / { n++; code[n] = $1; t = $0; sub(/^  [0-9]+  /, "", t); text[n] = t; next }
   { inexit = 0 }
+  # A blank line in a command'"'"'s discussion (a second paragraph) is a paragraph break, not an empty input line.
+  /^$/ { print ".Pp"; next }
   /^\.Sh AUTHORS/ && !done { copy(extra); done = 1 }
   { print }
   END { if (!done) copy(extra); if (n == 0) exit 3 }
