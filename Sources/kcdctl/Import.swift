@@ -73,7 +73,7 @@ extension Kcdctl {
         func execute() throws -> ExitStatus {
             let (input, path) = try inputManifest()
             let environment = ProcessInfo.processInfo.environment
-            let resolved = try ConnectionSettings.resolve(
+            let resolved = try ConnectionSettings.resolveDirectory(
                 manifest: input, path: path,
                 flags: .init(
                     uri: directory.uri, baseDN: directory.baseDN, keytab: directory.keytab,
@@ -86,8 +86,10 @@ extension Kcdctl {
             let session = try Session.open(input, path: path, directory)
             let scope: ImportScope = hostList.map { .named($0) } ?? .registering(searchBase: searchBase)
             var template = input
+            // The written manifest connects as the input did: the URI named (flag, env or manifest), or discovery
+            // in directory.domain; the base DN given, or none (read from the DC's rootDSE).
             template.directory = resolved.directory
-            template.directory.uri = resolved.uri
+            if case let .uri(uri, _) = resolved.locator { template.directory.uri = uri }
             template.directory.baseDN = resolved.baseDN
             let (observation, result) = try Importer.run(
                 session.directory, scope: scope, template: template, domain: session.domain)

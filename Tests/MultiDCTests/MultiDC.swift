@@ -153,6 +153,26 @@ struct MultiDC {
 
     /// mdc2 preferred for reads: apply says which writable DC it writes to before the host lines, and the
     /// change is then on both DCs (replication), as ldapsearch on each and a plan through each show.
+    /// Import through discovery: a manifest with directory.domain alone; the written manifest connects the same way
+    /// (no uri, no baseDN) and plans no changes.
+    @Test func importThroughDiscoveryWritesAManifestThatDiscoversToo() throws {
+        let names = MultiDCLab.names("a", "b")
+        try lab.addComputers(names, on: lab.dc1)
+        let manifest = try lab.manifest(hosts: names)
+        let out = manifest + ".imported.yaml"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let apply = try lab.kcdctl("apply", "-f", manifest, "--auto-approve")
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+
+        let imported = try lab.kcdctl("import", "-f", manifest, "--hosts", names.joined(separator: ","), "--out", out)
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        let yaml = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(!yaml.contains("uri:") && !yaml.contains("baseDN:"), "\(yaml)")
+        #expect(yaml.contains(lab.domain), "\(yaml)")
+        let plan = try lab.kcdctl("plan", "-f", out, "--detailed-exitcode")
+        #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+    }
+
     @Test func applyWritesToAWritableDCAndTheChangeReachesBoth() throws {
         let names = MultiDCLab.names("a", "b")
         try lab.addComputers(names, on: lab.dc1)
