@@ -134,14 +134,16 @@ struct MultiDCLab: Sendable {
 
     // MARK: Manifests and kcdctl
 
-    /// A manifest with `directory.domain` only (no uri, no baseDN): DCs found through DNS SRV.
-    func manifest(hosts: [String], site: String? = nil) throws -> String {
+    /// A manifest with `directory.domain` only (no uri, no baseDN): DCs found through DNS SRV. With `uri`, it
+    /// names that one DC (and the base DN): every write goes there.
+    func manifest(hosts: [String], site: String? = nil, uri: String? = nil) throws -> String {
         let file = NSTemporaryDirectory() + "kcdctl-mdc-\(UUID().uuidString).yaml"
         try """
         version: 1
         directory:
           domain: \(domain)
         \(site.map { "  site: \($0)" } ?? "")
+        \(uri.map { "  uri: \($0)\n  baseDN: \(baseDN)" } ?? "")
           tls: { caFile: \(caFile) }
           auth:
             bindDN: \(bindDN)

@@ -50,27 +50,3 @@ extension MultiDC {
         #expect(took >= 20 && took < 60, "the wait took \(took) s")
     }
 }
-
-extension MultiDCLab {
-    /// A manifest naming one DC by URI (with directory.domain and a base DN): every write goes there.
-    func manifest(hosts: [String], uri: String) throws -> String {
-        let file = NSTemporaryDirectory() + "kcdctl-mdc-\(UUID().uuidString).yaml"
-        try """
-        version: 1
-        directory:
-          uri: \(uri)
-          baseDN: \(baseDN)
-          domain: \(domain)
-          tls: { caFile: \(caFile) }
-          auth:
-            bindDN: \(bindDN)
-            passwordFile: \(passwordFile)
-        clusters:
-          - name: c
-            mode: any-protocol
-            hosts: [\(hosts.joined(separator: ", "))]
-
-        """.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
-    }
-}
