@@ -26,38 +26,71 @@ extension Kcdctl {
                 valueName: "PATH"))
         var metricsFile: String?
 
+        @Flag(
+            name: .customLong("all-dcs"),
+            help: """
+                Compare the manifest with every DC the configuration partition lists (each within --timeout), and \
+                report hosts the DCs disagree about (replication lagging or broken) apart from drift: exit 4 when \
+                they disagree and nothing drifts.
+                """)
+        var allDCs = false
+
         func execute() throws -> ExitStatus {
             let started = Date()
-            let plan: KCDCore.Plan
             // The metrics name the manifest even when it cannot be read.
             let path = ManifestLocation.resolve(flag: manifest.file, environment: ProcessInfo.processInfo.environment)
             do {
                 let session = try Session.open(manifest: try manifest.path(), directory)
                 try session.manifest.checkTargets(target.targets)
-                plan = try session.reconciliation.plan(targets: target.targets)
-                session.logCounters()
-                try writeMetrics(plan, started, path)
-                switch format {
-                case .json: Terminal.out(session.document(plan, targets: target.targets).encoded())
-                case .text where plan.isEmpty:
-                    if !quiet {
-                        Terminal.out(
-                            "In sync: \(plan.unchanged.count) host\(plan.unchanged.count == 1 ? " matches" : "s match") \(path).\n"
-                        )
-                    }
-                case .text:
-                    Terminal.out(
-                        "DRIFT: AD does not match \(path); `kcdctl apply` would make these changes:\n\n")
-                    PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
+                let snapshot = try session.reconciliation.read()
+                let plan: KCDCore.Plan
+                var comparison: DomainControllerComparison?
+                if allDCs {
+                    // A host missing on the DC read first but held by another is a disagreement, not an error.
+                    let compared = try DomainControllerComparison.compare(
+                        session.readEveryDomainController(snapshot), manifest: session.manifest,
+                        domain: session.domain, targets: target.targets.map { Set($0.map(ComputerName.init)) })
+                    if let missing = compared.missingEverywhere { throw missing }
+                    (plan, comparison) = (compared.drift, compared)
+                } else {
+                    plan = try session.reconciliation.plan(snapshot, targets: target.targets)
                 }
+                session.logCounters()
+                try writeMetrics(plan, comparison, started, path)
+                let status = comparison?.status ?? (plan.isEmpty ? .success : .differs)
+                switch format {
+                case .json:
+                    let document = session.document(plan, targets: target.targets)
+                    Terminal.out(
+                        comparison.map { JSONOutput.text(DomainControllerText.Document($0, drift: document)) }
+                            ?? document.encoded())
+                case .text:
+                    if let comparison, !quiet || status != .success {
+                        Terminal.out(DomainControllerText.render(comparison))
+                    }
+                    render(plan, path, everyDC: comparison != nil)
+                }
+                return status
             } catch {
-                try? writeMetrics(nil, started, path)
+                try? writeMetrics(nil, nil, started, path)
                 throw error
             }
-            return plan.isEmpty ? .success : .differs
         }
 
-        func writeMetrics(_ plan: KCDCore.Plan?, _ started: Date, _ path: String) throws {
+        func render(_ plan: KCDCore.Plan, _ path: String, everyDC: Bool) {
+            let scope = everyDC ? " on every DC read" : ""
+            if plan.isEmpty {
+                let n = plan.unchanged.count
+                if !quiet { Terminal.out("In sync: \(n) host\(n == 1 ? " matches" : "s match") \(path)\(scope).\n") }
+                return
+            }
+            Terminal.out("DRIFT: AD does not match \(path)\(scope); `kcdctl apply` would make these changes:\n\n")
+            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
+        }
+
+        func writeMetrics(
+            _ plan: KCDCore.Plan?, _ comparison: DomainControllerComparison?, _ started: Date, _ path: String
+        ) throws {
             guard let metricsFile else { return }
             let now = Date()
             try AtomicFile.write(
@@ -65,7 +98,7 @@ extension Kcdctl {
                 DriftMetrics.render(
                     .init(
                         plan: plan, finished: now.timeIntervalSince1970, duration: now.timeIntervalSince(started),
-                        manifest: path)))
+                        manifest: path, domainControllers: comparison)))
         }
     }
 }

@@ -12,11 +12,8 @@ enum ReplicationWaiter {
         for changes: [HostChange], session: Session, limit: Double
     ) throws -> [(ReplicaDomainController, ReplicaState)] {
         let start = Date()
-        let (servers, own) = try session.connection.replicaServers()
-        let (written, dcs, rejected) = ReplicationWait.domainControllers(
-            servers, writtenHost: session.domainController.host, writtenServer: own)
+        let (writtenDC, dcs, rejected) = try session.domainControllers()
         Terminal.out(ApplyText.waitingFor(dcs, limit: limit, rejected: rejected))
-        let writtenDC = written ?? ReplicaDomainController(host: session.domainController.host, site: nil)
         Terminal.out(ApplyText.replicationWait([(writtenDC, .written)]))
         var results: [(ReplicaDomainController, ReplicaState)] = [(writtenDC, .written)]
         for dc in dcs {
@@ -30,12 +27,9 @@ enum ReplicationWaiter {
     static func poll(
         _ dc: ReplicaDomainController, changes: [HostChange], session: Session, start: Date, limit: Double
     ) -> ReplicaState {
-        // The same transport rules as a DC found by DNS: LDAPS on 636 for a simple bind, else the LDAP port.
-        let uri = DomainControllerDiscovery.uri(for: SRVTarget(host: dc.host, port: 389), session.settings)
         let names = changes.map(\.host)
         do {
-            let connection = try session.connect(uri)
-            let directory = ActiveDirectory(connection: connection, baseDN: session.baseDN)
+            let directory = try session.directory(on: dc)
             while true {
                 let pending = ReplicationWait.pending(changes, observed: try directory.computers(named: names))
                 let elapsed = Date().timeIntervalSince(start)
@@ -45,7 +39,7 @@ enum ReplicationWaiter {
                 Thread.sleep(forTimeInterval: min(pollInterval, max(0.1, limit - elapsed)))
             }
         } catch {
-            return .unreachable((error as? LDAPError)?.summary ?? String(describing: error))
+            return .unreachable(Session.describe(error))
         }
     }
 }

@@ -29,6 +29,8 @@ public struct UserAccountControl: OptionSet, Hashable, Sendable, CustomStringCon
     /// Protocol transition: constrained delegation with "Use any authentication protocol".
     public static let trustedToAuthForDelegation = Self(rawValue: 0x1000000)
     public static let partialSecretsAccount = Self(rawValue: 0x4000000)
+    /// The two delegation bits: the only bits of userAccountControl kcdctl ever changes.
+    public static let delegationFlags: Self = [.trustedForDelegation, .trustedToAuthForDelegation]
 
     static let names: [(UserAccountControl, String)] = [
         (.script, "SCRIPT"), (.accountDisable, "ACCOUNTDISABLE"), (.homedirRequired, "HOMEDIR_REQUIRED"),

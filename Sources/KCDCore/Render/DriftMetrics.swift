@@ -6,12 +6,18 @@ public enum DriftMetrics {
         public var finished: Double
         public var duration: Double
         public var manifest: String
+        /// `drift --all-dcs`: every DC's outcome (a series per DC) and the hosts they disagree about.
+        public var domainControllers: DomainControllerComparison?
 
-        public init(plan: Plan?, finished: Double, duration: Double, manifest: String) {
+        public init(
+            plan: Plan?, finished: Double, duration: Double, manifest: String,
+            domainControllers: DomainControllerComparison? = nil
+        ) {
             self.plan = plan
             self.finished = finished
             self.duration = duration
             self.manifest = manifest
+            self.domainControllers = domainControllers
         }
     }
 
@@ -45,6 +51,44 @@ public enum DriftMetrics {
             metric(
                 "kcdctl_drift_unconstrained_delegation_hosts",
                 "Managed hosts with unconstrained delegation (0x80000) set.", "\(s.securityFixes)")
+        }
+        if let comparison = run.domainControllers {
+            out += perDomainController(comparison, manifest: run.manifest)
+        }
+        return out
+    }
+
+    /// A series per DC (labels `dc` and `site`), and the number of hosts the DCs disagree about. An unreachable
+    /// DC has `kcdctl_drift_dc_success 0` and no host counts.
+    static func perDomainController(_ comparison: DomainControllerComparison, manifest: String) -> String {
+        let manifest = "manifest=\"\(escape(manifest))\""
+        var out =
+            "# HELP kcdctl_drift_disagreeing_hosts Managed hosts whose delegation differs between the DCs read (drift --all-dcs).\n"
+            + "# TYPE kcdctl_drift_disagreeing_hosts gauge\n"
+            + "kcdctl_drift_disagreeing_hosts{\(manifest)} \(comparison.disagreements.count)\n"
+        let series: [(String, String, (DomainControllerComparison.Outcome) -> Int?)] = [
+            (
+                "kcdctl_drift_dc_success", "1 if the DC could be read (drift --all-dcs), 0 if not.",
+                { $0.plan == nil ? 0 : 1 }
+            ),
+            (
+                "kcdctl_drift_dc_hosts",
+                "Managed hosts whose delegation on this DC differs from the manifest or is absent.",
+                { outcome in outcome.plan.map { $0.changes.count + outcome.missing.count } }
+            ),
+            (
+                "kcdctl_drift_dc_hosts_in_sync", "Managed hosts that match the manifest on this DC.",
+                { $0.plan?.unchanged.count }
+            ),
+        ]
+        for (name, help, value) in series {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+            for outcome in comparison.domainControllers {
+                guard let value = value(outcome) else { continue }
+                let dc = outcome.domainController
+                let labels = "\(manifest),dc=\"\(escape(dc.host))\",site=\"\(escape(dc.site ?? ""))\""
+                out += "\(name){\(labels)} \(value)\n"
+            }
         }
         return out
     }

@@ -1,0 +1,161 @@
+/// What one DC showed, for comparing the domain's DCs (`drift --all-dcs`, `doctor`).
+public struct DomainControllerReading: Sendable {
+    public var domainController: ReplicaDomainController
+    /// Its read; nil when it could not be reached, bound or read.
+    public var snapshot: Reconciliation.Snapshot?
+    /// Why it could not be read.
+    public var failure: String?
+
+    public init(_ domainController: ReplicaDomainController, snapshot: Reconciliation.Snapshot) {
+        (self.domainController, self.snapshot, failure) = (domainController, snapshot, nil)
+    }
+
+    public init(_ domainController: ReplicaDomainController, failure: String) {
+        (self.domainController, snapshot, self.failure) = (domainController, nil, failure)
+    }
+}
+
+/// The manifest compared with every DC read, and the DCs with each other. Replication makes the DCs agree in
+/// the end; until it has (or when it is broken), a host that gets its tickets from a lagging DC still fails
+/// with 0x8009030E although the DC kcdctl read matches the manifest. So a host the DCs disagree about is
+/// reported apart from drift, which is what the whole domain holds and the manifest does not declare.
+public struct DomainControllerComparison: Sendable, Equatable {
+    /// One DC's outcome.
+    public struct Outcome: Sendable, Equatable {
+        public var domainController: ReplicaDomainController
+        /// What `apply` would change if it wrote to this DC (for the hosts it holds); nil when it was not read.
+        public var plan: Plan?
+        /// Managed hosts that have no computer object on this DC.
+        public var missing: [String]
+        public var failure: String?
+    }
+
+    /// What one DC holds of a host the DCs disagree about.
+    public struct HostState: Sendable, Equatable {
+        public var domainController: ReplicaDomainController
+        /// False when the DC has no computer object of that name.
+        public var exists: Bool
+        /// Whether it holds exactly what the manifest declares for the host.
+        public var matchesManifest: Bool
+        /// Values of `msDS-AllowedToDelegateTo` another DC holds and this one does not, sorted.
+        public var lacks: [String]
+        /// Its delegation bits of userAccountControl.
+        public var delegationFlags: UserAccountControl
+    }
+
+    /// A host whose delegation is not the same on every DC read; its states in the order the DCs were read.
+    public struct Disagreement: Sendable, Equatable {
+        public var host: String
+        public var states: [HostState]
+    }
+
+    /// Every DC, the one read first (the session's) first.
+    public var domainControllers: [Outcome]
+    public var disagreements: [Disagreement]
+    /// The drift of the whole domain: the first DC's plan for the hosts every DC read agrees about.
+    public var drift: Plan
+    /// Managed hosts no DC read holds: no plan can be made for them.
+    public var missingEverywhere: MissingHostsError?
+
+    /// Drift first (it is what `apply` fixes), then DCs that disagree.
+    public var status: ExitStatus {
+        !drift.isEmpty ? .differs : disagreements.isEmpty ? .success : .replicationLagging
+    }
+
+    /// Compares `readings`, of which the first must have been read (the DC the session is bound to).
+    /// - Parameter targets: limit everything to these hosts; nil for all.
+    public static func compare(
+        _ readings: [DomainControllerReading], manifest: Manifest, domain: String, targets: Set<ComputerName>? = nil
+    ) throws -> DomainControllerComparison {
+        guard let reference = readings.first?.snapshot else {
+            throw ComparisonError("the first DC was not read")
+        }
+        let hosts = manifest.hosts.map(ComputerName.init).filter { targets?.contains($0) ?? true }
+        var outcomes: [Outcome] = []
+        for reading in readings {
+            guard let snapshot = reading.snapshot else {
+                outcomes.append(
+                    Outcome(
+                        domainController: reading.domainController, plan: nil, missing: [],
+                        failure: reading.failure ?? "not read"))
+                continue
+            }
+            let (plan, missing) = try plan(manifest, domain: domain, snapshot, hosts: hosts)
+            outcomes.append(
+                Outcome(domainController: reading.domainController, plan: plan, missing: missing, failure: nil))
+        }
+        let read = zip(readings, outcomes).filter { $0.0.snapshot != nil }
+        let disagreements = hosts.compactMap { host in
+            disagreement(
+                about: host,
+                read.map { ($0.0.domainController, $0.0.snapshot!.computers.indexedByName()[host], $0.1.plan!) })
+        }
+        let disputed = Set(disagreements.map { ComputerName($0.host) })
+        var drift = outcomes[0].plan!
+        drift.changes.removeAll { disputed.contains(ComputerName($0.host)) }
+        drift.unchanged.removeAll { disputed.contains(ComputerName($0)) }
+        let missingEverywhere = try self.missingEverywhere(manifest, domain: domain, reference, read.map(\.1.missing))
+        return DomainControllerComparison(
+            domainControllers: outcomes, disagreements: disagreements, drift: drift,
+            missingEverywhere: missingEverywhere)
+    }
+
+    /// A DC's plan for the hosts it holds, and the hosts it does not.
+    static func plan(_ manifest: Manifest, domain: String, _ snapshot: Reconciliation.Snapshot, hosts: [ComputerName])
+        throws -> (Plan, missing: [String])
+    {
+        let held = snapshot.computers.indexedByName()
+        let missing = hosts.filter { held[$0] == nil }
+        let plan = try Reconciler.plan(
+            manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
+            targets: Set(hosts).subtracting(missing), outsiders: snapshot.outsiders)
+        return (plan, missing.map(\.value))
+    }
+
+    /// The hosts no DC read holds, as the reconciler names them (with their clusters), or nil.
+    static func missingEverywhere(
+        _ manifest: Manifest, domain: String, _ reference: Reconciliation.Snapshot, _ missing: [[String]]
+    ) throws -> MissingHostsError? {
+        var everywhere = Set((missing.first ?? []).map(ComputerName.init))
+        for list in missing.dropFirst() { everywhere.formIntersection(list.map(ComputerName.init)) }
+        guard !everywhere.isEmpty else { return nil }
+        do {
+            _ = try Reconciler.plan(
+                manifest, domain: domain, observed: reference.computers, spnMappings: reference.spnMappings,
+                targets: everywhere)
+            return nil
+        } catch let error as MissingHostsError {
+            return error
+        }
+    }
+
+    /// The host's states when the DCs do not all hold the same values, delegation bits and existence; nil when
+    /// they do (or only one DC was read).
+    static func disagreement(
+        about host: ComputerName, _ read: [(ReplicaDomainController, ObservedComputer?, Plan)]
+    ) -> Disagreement? {
+        func key(_ computer: ObservedComputer?) -> (Set<String>, UserAccountControl)? {
+            computer.map { (Set($0.allowedToDelegateTo), $0.userAccountControl.intersection(.delegationFlags)) }
+        }
+        let first = key(read.first?.1)
+        guard read.dropFirst().contains(where: { key($0.1)?.0 != first?.0 || key($0.1)?.1 != first?.1 }) else {
+            return nil
+        }
+        let all = Set(read.flatMap { $0.1?.allowedToDelegateTo ?? [] })
+        return Disagreement(
+            host: read.lazy.compactMap { $0.1?.name }.first ?? host.value,
+            states: read.map { dc, computer, plan in
+                HostState(
+                    domainController: dc, exists: computer != nil,
+                    matchesManifest: plan.unchanged.contains { ComputerName($0) == host },
+                    lacks: all.subtracting(computer?.allowedToDelegateTo ?? []).sorted(),
+                    delegationFlags: computer?.userAccountControl.intersection(.delegationFlags) ?? [])
+            })
+    }
+}
+
+/// The comparison could not be made.
+public struct ComparisonError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
