@@ -134,6 +134,21 @@ public enum DomainControllers {
     /// answers that say the credentials or the settings are wrong, and anything that is not the directory's
     /// answer (a file that cannot be read). A DC that cannot be reached, times out, is busy or unavailable,
     /// fails TLS verification or refuses a Kerberos bind (its SPN may be missing) is passed over.
+    /// A DC of `domain` by DNS alone (no LDAP): the PDC emulator (`_ldap._tcp.pdc._msdcs`), else the first DC
+    /// the domain's SRV records name; nil when DNS names none. (verify's default SPN to be refused.)
+    public static func someDomainController(domain: String) -> String? {
+        let queries =
+            [DomainControllerDiscovery.pdcQuery(domain: domain)]
+            + DomainControllerDiscovery.queries(domain: domain, site: nil)
+        for query in queries {
+            guard let text = try? DNSServiceRecords.hostList(query),
+                let target = DomainControllerDiscovery.parseHostList(text).targets.first
+            else { continue }
+            return target.host
+        }
+        return nil
+    }
+
     public static func endsFailover(_ error: any Error) -> Bool {
         if error is TLSVerificationError { return false }
         guard let error = error as? LDAPError else { return true }

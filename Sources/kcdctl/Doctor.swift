@@ -25,10 +25,24 @@ extension Kcdctl {
         func execute() throws -> ExitStatus {
             let session = try Session.open(manifest: try manifest.path(), directory)
             let findings = try KCDCore.Doctor.examine(
-                session.manifest, domain: session.domain, users: users, in: session.directory, now: Date())
+                session.manifest, domain: session.domain, users: users, in: session.directory, now: Date(),
+                domainControllers: compareDomainControllers(session))
             session.logCounters()
             Terminal.out(format == .json ? DoctorJSON.render(findings) : DoctorText.render(findings))
             return KCDCore.Doctor.exitStatus(findings)
+        }
+
+        /// Every DC the configuration partition lists, read and compared, or why they could not be listed.
+        func compareDomainControllers(_ session: Session) throws -> Result<DomainControllerComparison, ComparisonError>
+        {
+            let readings: [DomainControllerReading]
+            do {
+                readings = try session.readEveryDomainController(session.reconciliation.read())
+            } catch {
+                return .failure(ComparisonError(Session.describe(error)))
+            }
+            return .success(
+                try DomainControllerComparison.compare(readings, manifest: session.manifest, domain: session.domain))
         }
     }
 }

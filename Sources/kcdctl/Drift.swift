@@ -68,7 +68,7 @@ extension Kcdctl {
                     if let comparison, !quiet || status != .success {
                         Terminal.out(DomainControllerText.render(comparison))
                     }
-                    render(plan, path, everyDC: comparison != nil)
+                    render(plan, path, comparison)
                 }
                 return status
             } catch {
@@ -77,15 +77,21 @@ extension Kcdctl {
             }
         }
 
-        func render(_ plan: KCDCore.Plan, _ path: String, everyDC: Bool) {
-            let scope = everyDC ? " on every DC read" : ""
-            if plan.isEmpty {
-                let n = plan.unchanged.count
-                if !quiet { Terminal.out("In sync: \(n) host\(n == 1 ? " matches" : "s match") \(path)\(scope).\n") }
-                return
+        func render(_ plan: KCDCore.Plan, _ path: String, _ comparison: DomainControllerComparison?) {
+            let n = plan.unchanged.count
+            let hosts = "\(n) host\(n == 1 ? " matches" : "s match") \(path)"
+            switch (plan.isEmpty, comparison) {
+            case (true, nil): if !quiet { Terminal.out("In sync: \(hosts).\n") }
+            case (true, let comparison?) where comparison.disagreements.isEmpty:
+                if !quiet { Terminal.out("In sync: \(hosts) on every DC read.\n") }
+            case (true, _):
+                Terminal.out("Apart from those, no drift" + (n == 0 ? ".\n" : ": \(hosts) on every DC read.\n"))
+            case (false, let comparison):
+                Terminal.out(
+                    "DRIFT: AD does not match \(path)\(comparison == nil ? "" : " on any DC read"); "
+                        + "`kcdctl apply` would make these changes:\n\n")
+                PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             }
-            Terminal.out("DRIFT: AD does not match \(path)\(scope); `kcdctl apply` would make these changes:\n\n")
-            PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
         }
 
         func writeMetrics(

@@ -42,7 +42,7 @@ extension Kcdctl {
         @Option(
             name: .customLong("must-refuse"),
             help: ArgumentHelp(
-                "An SPN the host must NOT reach (default: cifs/ on a host of the manifest outside HOST's clusters, else on the DC of directory.uri).",
+                "An SPN the host must NOT reach (default: cifs/ on a host of the manifest outside HOST's clusters, else on the DC of directory.uri, else on the PDC emulator DNS names).",
                 valueName: "SPN"))
         var mustRefuse: String?
 
@@ -55,7 +55,10 @@ extension Kcdctl {
             let request = try DelegationProof.Request(
                 manifest: m, manifestPath: path, host: host, impersonate: impersonate, principal: principal,
                 realm: realm, services: services, mustRefuse: mustRefuse,
-                directoryHost: m.directory.uri.map(LDAPConnection.host(of:)))
+                directoryHost: { domain in
+                    m.directory.uri.map(LDAPConnection.host(of:))
+                        ?? DomainControllers.someDomainController(domain: domain)
+                })
             let credentials = try KerberosCredentials(keytab: keytab, principal: request.principal, forwardable: true)
             let proof = try credentials.proveDelegation(
                 host: request.host, impersonating: request.impersonated, realm: request.realm, targets: request.targets)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KCDCore
@@ -180,5 +181,29 @@ import Testing
         #expect(Set(types).count == types.count)
         // Without --all-dcs, no per-DC series.
         #expect(!DriftMetrics.render(.init(plan: c.drift, finished: 1, duration: 0.5, manifest: "m")).contains("_dc_"))
+    }
+    /// doctor: a warning per host the DCs disagree about (each DC's state named), information for a DC not read
+    /// and for DCs that could not be listed.
+    @Test func doctorNamesDisagreeingDCsAndUnreadOnes() throws {
+        var lagging = inSync
+        lagging[0].allowedToDelegateTo.removeLast()
+        let c = try compare(read(dc1, inSync), read(dc2, lagging), DomainControllerReading(dc3, failure: "timed out"))
+        var facts = Doctor.Facts(
+            manifest: cluster, domain: "corp.example.com", observed: inSync, spnMappings: SPNMappings(),
+            spnHolders: [:], users: [], now: Date(timeIntervalSince1970: 0), domainControllers: c)
+        let findings = Doctor.disagreeingDomainControllers(.init(facts: facts, computers: inSync.indexedByName()))
+        #expect(findings.map(\.severity) == [.info, .warning])
+        #expect(findings[0].subject == "dc3.corp.example.com" && findings[0].problem.contains("timed out"))
+        #expect(findings[1].subject == "HV01")
+        #expect(
+            findings[1].problem
+                == "the domain controllers disagree: dc1.corp.example.com: matches the manifest; "
+                + "dc2.corp.example.com: differs from the manifest; lacks \(mvsms)/HV02.corp.example.com")
+        #expect(Doctor.exitStatus(Doctor.diagnose(facts)) != .success)
+
+        facts.domainControllers = nil
+        facts.domainControllersUnlisted = "insufficientAccessRights (50)"
+        let unlisted = Doctor.disagreeingDomainControllers(.init(facts: facts, computers: inSync.indexedByName()))
+        #expect(unlisted.map(\.severity) == [.info] && unlisted[0].problem.contains("insufficientAccessRights"))
     }
 }

@@ -23,7 +23,7 @@ import Testing
     ) throws -> DelegationProof.Request {
         try DelegationProof.Request(
             manifest: m, manifestPath: "hyperv.yaml", host: host, impersonate: impersonate, principal: principal,
-            realm: realm, services: services, mustRefuse: mustRefuse, directoryHost: directoryHost)
+            realm: realm, services: services, mustRefuse: mustRefuse, directoryHost: { _ in directoryHost })
     }
 
     @Test func defaultsFromTheManifest() throws {
@@ -52,10 +52,28 @@ import Testing
         #expect(try request(m, directoryHost: "dc01.corp.example.com").mustRefuse == "cifs/dc01.corp.example.com")
         #expect(
             throws: ProofRequestError(
-                "name an SPN the host must not reach with --must-refuse (no directory.uri to take the DC from)")
+                "name an SPN the host must not reach with --must-refuse (no host outside its clusters, and no DC "
+                    + "in directory.uri or DNS to take one from)")
         ) {
             try request(m)
         }
+        // The DC is asked for with the manifest's domain, and only when no other SPN will do.
+        var asked: [String] = []
+        let viaDNS = try DelegationProof.Request(
+            manifest: m, manifestPath: "m.yaml", host: "HV01", impersonate: "alice",
+            directoryHost: {
+                asked.append($0)
+                return "dc2.corp.example.com"
+            })
+        #expect(viaDNS.mustRefuse == "cifs/dc2.corp.example.com" && asked == ["corp.example.com"])
+        asked = []
+        _ = try DelegationProof.Request(
+            manifest: twoClusters(), manifestPath: "m.yaml", host: "HV01", impersonate: "alice",
+            directoryHost: {
+                asked.append($0)
+                return nil
+            })
+        #expect(asked.isEmpty)
     }
 
     @Test func aHostOutsideTheManifest() {

@@ -64,10 +64,15 @@ public enum Doctor {
         public var spnHolders: [String: [String]]
         public var users: [UserFacts]
         public var now: Date
+        /// The domain's DCs compared (nil when they were not read).
+        public var domainControllers: DomainControllerComparison?
+        /// Why the domain's DCs could not be listed.
+        public var domainControllersUnlisted: String?
 
         public init(
             manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
-            spnHolders: [String: [String]], users: [UserFacts], now: Date
+            spnHolders: [String: [String]], users: [UserFacts], now: Date,
+            domainControllers: DomainControllerComparison? = nil, domainControllersUnlisted: String? = nil
         ) {
             self.manifest = manifest
             self.domain = domain
@@ -76,6 +81,8 @@ public enum Doctor {
             self.spnHolders = spnHolders
             self.users = users
             self.now = now
+            self.domainControllers = domainControllers
+            self.domainControllersUnlisted = domainControllersUnlisted
         }
     }
 
@@ -101,8 +108,11 @@ public enum Doctor {
 
     /// Reads what the diagnosis needs (the manifest's accounts, sPNMappings, who registers each SPN concerned,
     /// the users) and diagnoses: `kcdctl doctor` end to end, through any directory.
+    /// - Parameters:
+    ///   - domainControllers: the domain's DCs compared, or why they could not be listed; nil when not read.
     public static func examine(
-        _ manifest: Manifest, domain: String, users: [String], in directory: some DoctorDirectory, now: Date
+        _ manifest: Manifest, domain: String, users: [String], in directory: some DoctorDirectory, now: Date,
+        domainControllers: Result<DomainControllerComparison, ComparisonError>? = nil
     ) throws -> [Finding] {
         let observed = try directory.computers(named: manifest.accountNames)
         let mappings = try directory.spnMappings()
@@ -110,7 +120,11 @@ public enum Doctor {
         return diagnose(
             Facts(
                 manifest: manifest, domain: domain, observed: observed, spnMappings: mappings,
-                spnHolders: try directory.spnHolders(spns), users: try directory.users(named: users), now: now))
+                spnHolders: try directory.spnHolders(spns), users: try directory.users(named: users), now: now,
+                domainControllers: try? domainControllers?.get(),
+                domainControllersUnlisted: domainControllers.flatMap {
+                    if case let .failure(error) = $0 { error.description } else { nil }
+                }))
     }
 
     /// Every cause, most severe first, then by subject. Each cause is one function of the facts; a new cause
@@ -120,6 +134,7 @@ public enum Doctor {
         let causes: [(Evidence) -> [Finding]] = [
             kerberosOnlyClusters, missingHosts, disabledHosts, unconstrainedHosts, unregisteredTargets,
             duplicateSPNs, unknownUsers, undelegatableUsers, protectedUsers, drift, recentChanges,
+            disagreeingDomainControllers,
         ]
         let findings = causes.flatMap { $0(evidence) }
         return findings.sorted { ($0.severity, $0.subject.lowercased()) < ($1.severity, $1.subject.lowercased()) }
@@ -287,6 +302,39 @@ public enum Doctor {
                 why: "Kerberos tickets the host obtained before the change still carry the old delegation",
                 fix: "run klist purge -li 0x3e7 on \(host), or wait until \(PlanDocument.timestamp(until))")
         }
+    }
+
+    /// A host the domain's DCs disagree about, and a DC that could not be read or listed.
+    static func disagreeingDomainControllers(_ evidence: Evidence) -> [Finding] {
+        if let unlisted = evidence.facts.domainControllersUnlisted {
+            return [
+                Finding(
+                    .info, "domain controllers", "the other DCs could not be listed: \(unlisted)",
+                    why: "only the DC read was checked; another may lack the delegation (replication)",
+                    fix: "kcdctl drift --all-dcs once the configuration partition can be read")
+            ]
+        }
+        guard let comparison = evidence.facts.domainControllers else { return [] }
+        let unread = comparison.domainControllers.filter { $0.plan == nil }.map { outcome in
+            Finding(
+                .info, outcome.domainController.host, "this DC could not be read: \(outcome.failure ?? "not read")",
+                why:
+                    "its copy of the delegation was not compared; hosts that get their tickets from it are not checked",
+                fix: "check that the DC is up and reachable from here, then run kcdctl doctor again")
+        }
+        return unread
+            + comparison.disagreements.map { disagreement in
+                let flags = Set(disagreement.states.filter(\.exists).map(\.delegationFlags.rawValue)).count > 1
+                let states = disagreement.states.map {
+                    "\($0.domainController.host): \(DomainControllerText.describe($0, flags: flags))"
+                }
+                return Finding(
+                    .warning, disagreement.host, "the domain controllers disagree: \(states.joined(separator: "; "))",
+                    why: "a host gets its tickets from a DC of its own site; until replication converges, a DC that "
+                        + "lacks the delegation issues tickets without it and \(migration)",
+                    fix: "check replication (repadmin /showrepl, samba-tool drs showrepl); kcdctl drift --all-dcs "
+                        + "shows when the DCs agree, and apply --wait-replication waits for it after a change")
+            }
     }
 
     /// `20261125160702.0Z` → a date.

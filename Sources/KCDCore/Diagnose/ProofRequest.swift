@@ -23,13 +23,15 @@ extension DelegationProof {
         /// - Parameters:
         ///   - manifestPath: named in the error when the manifest gives no domain.
         ///   - services: service classes to check (any case); empty for all.
-        ///   - directoryHost: the host of `directory.uri`, the DC: the SPN to be refused when the manifest has
-        ///     no host outside the host's clusters.
+        ///   - directoryHost: a DC of the domain it is given (the host of `directory.uri`, or one DNS names):
+        ///     its cifs SPN is the one to be refused when the manifest has no host outside the host's clusters.
+        ///     Asked only then.
         /// - Throws: `ProofRequestError` for a host outside the manifest, a manifest without a domain, or no SPN
         ///   to be refused.
         public init(
             manifest: Manifest, manifestPath: String, host: String, impersonate: String, principal: String? = nil,
-            realm: String? = nil, services: [String] = [], mustRefuse: String? = nil, directoryHost: String? = nil
+            realm: String? = nil, services: [String] = [], mustRefuse: String? = nil,
+            directoryHost: (_ domain: String) -> String? = { _ in nil }
         ) throws {
             let name = ComputerName(host)
             guard let hostName = manifest.hosts.first(where: { ComputerName($0) == name }) else {
@@ -45,15 +47,18 @@ extension DelegationProof {
             // Service classes, compared as the manifest's `services` are.
             let wanted = Set(services.map { $0.lowercased() })
             let targets = DesiredState.expand(manifest, domain: domain).hosts.first { $0.name == hostName }!.targets
-            // A probe the KDC knows: a managed host this host does not delegate to, else the DC of the URI.
+            // A probe the KDC knows: a managed host this host does not delegate to, else a DC.
             let peers = Set(
                 manifest.clusters.filter { $0.hosts.contains { ComputerName($0) == name } }
                     .flatMap(\.hosts).map(ComputerName.init))
             let outsider = manifest.hosts.first { !peers.contains(ComputerName($0)) }
-            guard let refused = mustRefuse ?? outsider.map({ "cifs/\($0)" }) ?? directoryHost.map({ "cifs/\($0)" })
+            guard
+                let refused = mustRefuse ?? outsider.map({ "cifs/\($0)" })
+                    ?? directoryHost(domain).map({ "cifs/\($0)" })
             else {
                 throw ProofRequestError(
-                    "name an SPN the host must not reach with --must-refuse (no directory.uri to take the DC from)")
+                    "name an SPN the host must not reach with --must-refuse (no host outside its clusters, and no DC "
+                        + "in directory.uri or DNS to take one from)")
             }
             self.host = hostName
             self.realm = realm

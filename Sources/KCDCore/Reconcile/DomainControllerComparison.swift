@@ -157,5 +157,5 @@ public struct DomainControllerComparison: Sendable, Equatable {
 /// The comparison could not be made.
 public struct ComparisonError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
