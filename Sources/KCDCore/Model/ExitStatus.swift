@@ -11,7 +11,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case differs = 2
     /// apply: a host changed since the plan; verify: inconclusive.
     case stale = 3
-    /// apply --wait-replication: applied on the DC written, but a reachable DC did not show it in time.
+    /// apply --wait-replication: applied on the DC written, but a reachable DC did not show it in time;
+    /// drift --all-dcs: no drift, but the DCs disagree about a host.
     case replicationLagging = 4
     /// apply stopped by SIGINT after finishing the host in flight (128 + SIGINT).
     case interrupted = 130
@@ -32,7 +33,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .stale:
             "apply: a host changed since the plan (make a new plan); verify: inconclusive (the KDC cannot judge the SPN that must be refused)"
         case .replicationLagging:
-            "apply --wait-replication: applied and converged on the DC written, but a reachable DC still lagged when the wait ended (the DCs are named)"
+            "apply --wait-replication: applied and converged on the DC written, but a reachable DC still lagged when the wait ended (the DCs are named); drift --all-dcs: no drift, but the DCs disagree about a host (replication lagging or broken)"
         case .interrupted: "apply stopped by SIGINT after finishing the host in flight"
         case .outputClosed: "the reader of stdout went away (kcdctl plan | head), as SIGPIPE would"
         case .terminated: "apply stopped by SIGTERM after finishing the host in flight"
