@@ -292,6 +292,10 @@ private struct Reader {
                 "\(what) has no mode: write mode: any-protocol (what Hyper-V live migration over WinRM needs) or mode: kerberos-only"
             )
         }
+        // Issue 15 in progress: the reconciler does not write resource-based delegation yet.
+        guard mode != .resourceBased else {
+            throw error(map["mode"] ?? node, "\(what): mode resource-based is not supported yet")
+        }
 
         var services = Manifest.defaultServices
         if let n = map["services"] {

@@ -6,12 +6,17 @@ public struct AttributeOperation: Sendable, Equatable {
     }
     public var kind: Kind
     public var attribute: String
+    /// The values; base64 of their bytes when `binary`.
     public var values: [String]
+    /// The values are bytes (a security descriptor), carried as base64 here and in the audit trail, and sent
+    /// as the decoded bytes with their lengths.
+    public var binary: Bool
 
-    public init(_ kind: Kind, _ attribute: String, _ values: [String]) {
+    public init(_ kind: Kind, _ attribute: String, _ values: [String], binary: Bool = false) {
         self.kind = kind
         self.attribute = attribute
         self.values = values
+        self.binary = binary
     }
 }
 

@@ -12,13 +12,20 @@ public struct ObservedComputer: Sendable, Equatable {
     public var usnChanged: String?
     /// When the object last changed (GeneralizedTime, e.g. `20261125160702.0Z`).
     public var whenChanged: String?
+    /// `objectSid`; nil when absent or not a well-formed SID.
+    public var objectSid: SecurityIdentifier?
+    /// `msDS-AllowedToActOnBehalfOfOtherIdentity` exactly as stored (a self-relative security descriptor,
+    /// decoded by the reconciler as hostile input); nil when the attribute is absent.
+    public var allowedToActOnBehalf: [UInt8]?
 
     public init(
         name: String, dn: String, dnsHostName: String? = nil, userAccountControl: UserAccountControl,
         allowedToDelegateTo: [String] = [], servicePrincipalNames: [String] = [], usnChanged: String? = nil,
-        whenChanged: String? = nil
+        whenChanged: String? = nil, objectSid: SecurityIdentifier? = nil, allowedToActOnBehalf: [UInt8]? = nil
     ) {
         self.whenChanged = whenChanged
+        self.objectSid = objectSid
+        self.allowedToActOnBehalf = allowedToActOnBehalf
         self.name = name
         self.dn = dn
         self.dnsHostName = dnsHostName
@@ -82,11 +89,26 @@ public protocol Directory {
     /// The names of the computers whose `msDS-AllowedToDelegateTo` holds any of `spns`: who still delegates
     /// to the manifest's hosts, such as a host dropped from the manifest. Names only: a cheap read.
     func delegators(to spns: [String]) throws -> [String]
+    /// The accounts whose `objectSid` is one of `sids` (any kind of account); SIDs no account has are absent.
+    func accounts(withSIDs sids: [SecurityIdentifier]) throws -> [SecurityIdentifier: SIDOwner]
 }
 
 extension Directory {
     public func reconnect() throws {}
     public func delegators(to spns: [String]) throws -> [String] { [] }
+    public func accounts(withSIDs sids: [SecurityIdentifier]) throws -> [SecurityIdentifier: SIDOwner] { [:] }
+}
+
+/// The account a SID in a security descriptor belongs to.
+public struct SIDOwner: Sendable, Equatable {
+    /// `sAMAccountName` as stored (a computer's ends in `$`).
+    public var accountName: String
+    /// Whether it is a computer account (objectClass computer): only those kcdctl ever removes.
+    public var isComputer: Bool
+
+    public init(accountName: String, isComputer: Bool) {
+        (self.accountName, self.isComputer) = (accountName, isComputer)
+    }
 }
 
 /// The request may have been applied: it was sent (or sending failed in a way that does not tell), and
