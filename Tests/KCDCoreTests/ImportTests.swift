@@ -406,7 +406,7 @@ final class MemoryImportDirectory: ImportDirectory {
             if size == 1 && servers.isEmpty && extra.isEmpty { extra = [SPN(pool[0])] }
             clusters.append(
                 Cluster(
-                    name: "c\(k)", mode: rng.pick(DelegationMode.allCases), services: services,
+                    name: "c\(k)", mode: rng.pick([.anyProtocol, .kerberosOnly]), services: services,
                     nameForms: size == 1 ? NameForm.allCases : forms, hosts: hosts, smbStorage: servers,
                     extraTargets: extra))
             // Clusters whose storage is another cluster's: shared storage.

@@ -109,7 +109,7 @@ import Testing
         #expect(
             manifestError(yaml) == """
                 m.yaml:5:10: unknown key 'caFle' in directory.tls; expected one of: caFile, insecureSkipVerify, startTLS
-                m.yaml:11:11: unknown mode 'bogus'; expected one of: any-protocol, kerberos-only
+                m.yaml:11:11: unknown mode 'bogus'; expected one of: any-protocol, kerberos-only, resource-based
                 m.yaml:12:5: unknown key 'hots' in cluster 'hv-prod-a'; expected one of: name, mode, services, nameForms, hosts, smbStorage, extraTargets, prune
                 """)
     }

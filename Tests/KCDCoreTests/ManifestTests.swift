@@ -80,7 +80,8 @@ func manifestError(_ yaml: String) -> String? {
         let yaml = validManifest.replacingOccurrences(of: "mode: any-protocol", with: "mode: unconstrained")
         #expect(
             manifestError(yaml)
-                == "m.yaml:10:11: unknown mode 'unconstrained'; expected one of: any-protocol, kerberos-only")
+                == "m.yaml:10:11: unknown mode 'unconstrained'; expected one of: any-protocol, kerberos-only, resource-based"
+        )
     }
 
     @Test func missingModeIsRefused() {

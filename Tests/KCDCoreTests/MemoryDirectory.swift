@@ -57,6 +57,13 @@ final class MemoryDirectory: Directory {
             }
             object.userAccountControl = uac.to
         }
+        // The descriptor: its old value deleted by its bytes (gone → refused), the new one added.
+        if let rbcd = change.resourceBased {
+            guard object.allowedToActOnBehalf == rbcd.from else {
+                throw ChangedMeanwhile(host: change.host, detail: "descriptor")
+            }
+            object.allowedToActOnBehalf = rbcd.to
+        }
         let removed = Set(change.remove)
         object.allowedToDelegateTo =
             object.allowedToDelegateTo.filter { !removed.contains(SPN($0)) } + change.add.map(\.value)
@@ -67,6 +74,21 @@ final class MemoryDirectory: Directory {
 
     func reconnect() throws {
         if reconnectFails { throw Lost() }
+    }
+
+    /// Accounts by SID: the computers held, and `others` (e.g. users).
+    var otherAccounts: [SecurityIdentifier: SIDOwner] = [:]
+
+    func accounts(withSIDs sids: [SecurityIdentifier]) throws -> [SecurityIdentifier: SIDOwner] {
+        var found: [SecurityIdentifier: SIDOwner] = [:]
+        for sid in sids {
+            if let computer = objects.values.first(where: { $0.objectSid == sid }) {
+                found[sid] = SIDOwner(accountName: computer.name + "$", isComputer: true)
+            } else if let other = otherAccounts[sid] {
+                found[sid] = other
+            }
+        }
+        return found
     }
 }
 

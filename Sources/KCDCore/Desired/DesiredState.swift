@@ -8,6 +8,11 @@ public struct DesiredState: Sendable, Equatable {
         /// Service classes (lowercased) whose undeclared values are removed.
         public var managedServiceClasses: Set<String>
         public var clusters: [String]
+        /// Resource-based mode: the hosts this host's `msDS-AllowedToActOnBehalfOfOtherIdentity` must allow
+        /// (every other host of its clusters), in manifest order.
+        public var delegators: [String] = []
+        /// Resource-based mode: kcdctl-form grants of computer accounts not among `delegators` are removed.
+        public var prunesGrants = false
     }
 
     /// In manifest order.
@@ -47,7 +52,8 @@ public struct DesiredState: Sendable, Equatable {
             }
             // (index in `members` of the account holding it, or -1; the SPN)
             var entries: [(owner: Int32, spn: SPN)] = []
-            for (i, peer) in cluster.hosts.enumerated() {
+            // Resource-based: no SPN targets; each host allows the others (below).
+            for (i, peer) in cluster.hosts.enumerated() where !cluster.mode.isResourceBased {
                 let forms = names(of: peer, forms: cluster.nameForms)
                 for service in cluster.services {
                     for name in forms {
@@ -75,16 +81,23 @@ public struct DesiredState: Sendable, Equatable {
 
             for (i, host) in cluster.hosts.enumerated() {
                 let targets = TargetList(entries: spns, owners: owner, excluded: Int32(i))
+                let delegators =
+                    cluster.mode.isResourceBased ? cluster.hosts.filter { ComputerName($0) != members[i] } : []
                 if let existing = index[members[i]] {
                     merged[existing, default: Array(hosts[existing].targets)] += targets
                     hosts[existing].managedServiceClasses.formUnion(managed)
                     hosts[existing].clusters.append(cluster.name)
+                    let known = Set(hosts[existing].delegators.map(ComputerName.init))
+                    hosts[existing].delegators += uniqueNames(delegators.filter { !known.contains(ComputerName($0)) })
+                    hosts[existing].prunesGrants = hosts[existing].prunesGrants || cluster.prune == .managed
                 } else {
                     index[members[i]] = hosts.count
                     hosts.append(
                         Host(
                             name: host, mode: cluster.mode, targets: targets,
-                            managedServiceClasses: managed, clusters: [cluster.name]))
+                            managedServiceClasses: managed, clusters: [cluster.name],
+                            delegators: uniqueNames(delegators),
+                            prunesGrants: cluster.mode.isResourceBased && cluster.prune == .managed))
                 }
             }
         }

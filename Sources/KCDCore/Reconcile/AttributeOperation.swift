@@ -31,6 +31,6 @@ extension HostChange {
             operations.append(.init(.delete, "userAccountControl", [uac.from.ldapValue]))
             operations.append(.init(.add, "userAccountControl", [uac.to.ldapValue]))
         }
-        return operations
+        return operations + (resourceBased?.operations ?? [])
     }
 }

@@ -108,7 +108,7 @@ public struct DomainControllerComparison: Sendable, Equatable {
         let missing = hosts.filter { held[$0] == nil }
         let plan = try Reconciler.plan(
             manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
-            targets: Set(hosts).subtracting(missing), outsiders: snapshot.outsiders)
+            targets: Set(hosts).subtracting(missing), outsiders: snapshot.outsiders, sidOwners: snapshot.sidOwners)
         return (plan, missing.map(\.value))
     }
 

@@ -19,8 +19,9 @@ public struct Plan: Sendable, Equatable {
         Summary(
             hostsToChange: changes.count,
             hostsUnchanged: unchanged.count,
-            valuesToAdd: changes.reduce(0) { $0 + $1.add.count },
-            valuesToRemove: changes.reduce(0) { $0 + $1.remove.count },
+            // A resource-based grant counts as a value: one account allowed (or no longer) to delegate.
+            valuesToAdd: changes.reduce(0) { $0 + $1.add.count + ($1.resourceBased?.allow.count ?? 0) },
+            valuesToRemove: changes.reduce(0) { $0 + $1.remove.count + ($1.resourceBased?.revoke.count ?? 0) },
             userAccountControlChanges: changes.filter { $0.userAccountControl != nil }.count,
             securityFixes: changes.filter(\.removesUnconstrainedDelegation).count,
             warnings: warnings.count
@@ -51,11 +52,15 @@ public struct HostChange: Sendable, Equatable {
     public var userAccountControl: UserAccountControlChange?
     /// The object as it was read when the change was computed: the change's precondition.
     public var observed: ObservedComputer
+    /// Resource-based delegation: the change of `msDS-AllowedToActOnBehalfOfOtherIdentity`.
+    public var resourceBased: ResourceBasedChange?
 
     public init(
         host: String, dn: String, mode: DelegationMode, clusters: [String] = [], add: [SPN], remove: [SPN],
-        userAccountControl: UserAccountControlChange?, observed: ObservedComputer? = nil
+        userAccountControl: UserAccountControlChange?, observed: ObservedComputer? = nil,
+        resourceBased: ResourceBasedChange? = nil
     ) {
+        self.resourceBased = resourceBased
         self.host = host
         self.dn = dn
         self.mode = mode
@@ -80,6 +85,10 @@ public struct HostChange: Sendable, Equatable {
         if current.userAccountControl != observed.userAccountControl {
             differences.append(
                 "userAccountControl is \(current.userAccountControl), was \(observed.userAccountControl)")
+        }
+        // (A classic change does not concern the descriptor: a saved plan does not even carry it.)
+        if resourceBased != nil, current.allowedToActOnBehalf != observed.allowedToActOnBehalf {
+            differences.append("\(ResourceBasedChange.attribute) changed")
         }
         if current.dn != observed.dn { differences.append("the object moved to \(current.dn)") }
         return differences.isEmpty ? nil : differences.joined(separator: "; ")

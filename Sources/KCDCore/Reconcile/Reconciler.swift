@@ -6,7 +6,8 @@ public enum Reconciler {
     ///   since kcdctl no longer manages (nor removes) their own delegation.
     public static func plan(
         _ manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
-        targets: Set<ComputerName>? = nil, outsiders: [ObservedComputer] = []
+        targets: Set<ComputerName>? = nil, outsiders: [ObservedComputer] = [],
+        sidOwners: [SecurityIdentifier: SIDOwner] = [:]
     ) throws -> Plan {
         let byName = observed.indexedByName()
         var desired = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
@@ -23,8 +24,11 @@ public enum Reconciler {
 
         var changes: [(name: ComputerName, change: HostChange)] = []
         var unchanged: [ComputerName] = []
+        let managedSIDs = Set(manifest.hosts.compactMap { byName[ComputerName($0)]?.objectSid })
         for (host, current) in zip(desired.hosts, current) {
-            if let change = diff(host, current!) {
+            let rbcd = try ResourceBasedPlanner.change(
+                host, current!, byName: byName, managedSIDs: managedSIDs, owners: sidOwners)
+            if let change = diff(host, current!, resourceBased: rbcd) {
                 changes.append((ComputerName(host.name), change))
             } else {
                 unchanged.append(ComputerName(host.name))
@@ -74,20 +78,22 @@ public enum Reconciler {
         }
     }
 
-    static func diff(_ desired: DesiredState.Host, _ current: ObservedComputer) -> HostChange? {
+    static func diff(
+        _ desired: DesiredState.Host, _ current: ObservedComputer, resourceBased: ResourceBasedChange? = nil
+    ) -> HostChange? {
         let uac = desired.mode.userAccountControl(from: current.userAccountControl)
         let uacChange =
             uac == current.userAccountControl
             ? nil : UserAccountControlChange(from: current.userAccountControl, to: uac)
         // The common case, and the one a cron drift check meets: AD holds exactly what kcdctl wrote, in the
         // order it wrote it. Checking that costs one string comparison per value.
-        if uacChange == nil, desired.targets.equalsExactly(current.allowedToDelegateTo) {
+        if uacChange == nil, resourceBased == nil, desired.targets.equalsExactly(current.allowedToDelegateTo) {
             return nil
         }
         // Next: the same values in another order (written by other tools). AD holds no value twice, so equal
         // counts and every desired value present, spelled alike, means nothing to add or remove.
         let observed = current.allowedToDelegateTo
-        if uacChange == nil, observed.count == desired.targets.count {
+        if uacChange == nil, resourceBased == nil, observed.count == desired.targets.count {
             let exact = Set(observed)
             if desired.targets.allSatisfy({ exact.contains($0.value) }) { return nil }
         }
@@ -101,10 +107,10 @@ public enum Reconciler {
             value.asciiServiceClass.map(desired.managedServiceClasses.contains) == true && !wanted.contains(value)
                 && seen.insert(value).inserted
         }.sorted()
-        if add.isEmpty && remove.isEmpty && uacChange == nil { return nil }
+        if add.isEmpty && remove.isEmpty && uacChange == nil && resourceBased == nil { return nil }
         return HostChange(
             host: desired.name, dn: current.dn, mode: desired.mode, clusters: desired.clusters,
-            add: add, remove: remove, userAccountControl: uacChange, observed: current)
+            add: add, remove: remove, userAccountControl: uacChange, observed: current, resourceBased: resourceBased)
     }
 
     /// A target SPN that its account does not register can never be delegated to.

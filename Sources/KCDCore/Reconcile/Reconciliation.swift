@@ -17,10 +17,16 @@ public struct Reconciliation {
         public var spnMappings: SPNMappings
         /// Computers outside the manifest that still delegate to its hosts (e.g. a host dropped from it).
         public var outsiders: [ObservedComputer]
-        public init(computers: [ObservedComputer], spnMappings: SPNMappings, outsiders: [ObservedComputer] = []) {
+        /// Who the SIDs in the managed hosts' resource-based descriptors belong to (the managed hosts' own aside).
+        public var sidOwners: [SecurityIdentifier: SIDOwner]
+        public init(
+            computers: [ObservedComputer], spnMappings: SPNMappings, outsiders: [ObservedComputer] = [],
+            sidOwners: [SecurityIdentifier: SIDOwner] = [:]
+        ) {
             self.computers = computers
             self.spnMappings = spnMappings
             self.outsiders = outsiders
+            self.sidOwners = sidOwners
         }
     }
 
@@ -32,9 +38,26 @@ public struct Reconciliation {
         }
         let managed = Set(manifest.accountNames.map(ComputerName.init))
         let outsiders = try directory.delegators(to: uniqueNames(probes)).filter { !managed.contains(ComputerName($0)) }
+        let computers = try directory.computers(named: manifest.accountNames)
         return Snapshot(
-            computers: try directory.computers(named: manifest.accountNames), spnMappings: try directory.spnMappings(),
-            outsiders: outsiders.isEmpty ? [] : try directory.computers(named: outsiders))
+            computers: computers, spnMappings: try directory.spnMappings(),
+            outsiders: outsiders.isEmpty ? [] : try directory.computers(named: outsiders),
+            sidOwners: try sidOwners(computers))
+    }
+
+    /// Who the SIDs of kcdctl-form grants in the managed hosts' descriptors are, those of managed hosts aside:
+    /// whether each is a computer decides whether `prune: managed` removes it, and its name is shown.
+    func sidOwners(_ computers: [ObservedComputer]) throws -> [SecurityIdentifier: SIDOwner] {
+        let own = Set(computers.compactMap(\.objectSid))
+        var sids: [SecurityIdentifier] = []
+        var seen = own
+        for computer in computers {
+            guard let bytes = computer.allowedToActOnBehalf,
+                let descriptor = try? SecurityDescriptor(decoding: bytes)
+            else { continue }
+            sids += descriptor.kcdctlGrants.filter { seen.insert($0).inserted }
+        }
+        return sids.isEmpty ? [:] : try directory.accounts(withSIDs: sids)
     }
 
     /// Reads and diffs.
@@ -46,7 +69,8 @@ public struct Reconciliation {
     public func plan(_ snapshot: Snapshot, targets: [String]? = nil) throws -> Plan {
         try Reconciler.plan(
             manifest, domain: domain, observed: snapshot.computers, spnMappings: snapshot.spnMappings,
-            targets: targets.map { Set($0.map(ComputerName.init)) }, outsiders: snapshot.outsiders)
+            targets: targets.map { Set($0.map(ComputerName.init)) }, outsiders: snapshot.outsiders,
+            sidOwners: snapshot.sidOwners)
     }
 
     /// Applies exactly `plan`, which may have been computed long before, or saved and edited since.
@@ -70,7 +94,9 @@ public struct Reconciliation {
     ) throws -> ApplyReport {
         var report = ApplyReport()
         let computers = try readInThisRun?.computers ?? directory.computers(named: manifest.accountNames)
-        let invariant = WriteInvariant(manifest: manifest, domain: domain, observed: computers)
+        let revokes = plan.changes.contains { !($0.resourceBased?.revoke.isEmpty ?? true) }
+        let owners = try readInThisRun?.sidOwners ?? (revokes ? sidOwners(computers) : [:])
+        let invariant = WriteInvariant(manifest: manifest, domain: domain, observed: computers, sidOwners: owners)
         func refuse(_ check: () throws -> Void) throws {
             do {
                 try check()
@@ -215,6 +241,7 @@ extension HostChange {
         let result = Set(observed.allowedToDelegateTo.filter { !removed.contains($0) } + add.map(\.value))
         return now.dn == dn && Set(now.allowedToDelegateTo) == result && now.allowedToDelegateTo.count == result.count
             && now.userAccountControl == (userAccountControl?.to ?? observed.userAccountControl)
+            && (resourceBased.map { now.allowedToActOnBehalf == $0.to } ?? true)
     }
 
     /// Whether `now` holds what this change writes: every added value, none of the removed ones, and the new
@@ -223,6 +250,7 @@ extension HostChange {
         let present = Set(now.allowedToDelegateTo.map(SPN.init))
         return add.allSatisfy(present.contains) && !remove.contains(where: present.contains)
             && (userAccountControl.map { $0.to == now.userAccountControl } ?? true)
+            && (resourceBased.map { $0.isApplied(in: now) } ?? true)
     }
 }
 

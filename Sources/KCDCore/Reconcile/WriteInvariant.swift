@@ -7,19 +7,32 @@
 /// - every value added to msDS-AllowedToDelegateTo is in that host's desired set, spelled as declared;
 /// - every value removed is of a service class the host's clusters manage (prune: managed), and not desired;
 /// - userAccountControl changes from what was read in this run, and only by the two delegation bits:
-///   TRUSTED_TO_AUTH_FOR_DELEGATION toward the host's mode, TRUSTED_FOR_DELEGATION (unconstrained) cleared.
+///   TRUSTED_TO_AUTH_FOR_DELEGATION toward the host's mode, TRUSTED_FOR_DELEGATION (unconstrained) cleared;
+/// - msDS-AllowedToActOnBehalfOfOtherIdentity (resource-based) changes from the value read in this run, only by
+///   kcdctl-form grants: added only for the SIDs of the host's declared delegators, removed only for SIDs not
+///   declared that are a managed host's or (prune: managed, resource-based mode) a computer account's; every
+///   other ACE, the owner, group and SACL stay byte for byte.
 public struct WriteInvariant: Sendable {
     private let desired: [ComputerName: DesiredState.Host]
     private let observed: [ComputerName: ObservedComputer]
+    private let managedSIDs: Set<SecurityIdentifier>
+    private let sidOwners: [SecurityIdentifier: SIDOwner]
 
-    /// - Parameter observed: the computer objects of the manifest's accounts as read in this run.
-    public init(manifest: Manifest, domain: String, observed: [ObservedComputer]) {
+    /// - Parameters:
+    ///   - observed: the computer objects of the manifest's accounts as read in this run.
+    ///   - sidOwners: who the SIDs of grants in their descriptors are, as read in this run.
+    public init(
+        manifest: Manifest, domain: String, observed: [ObservedComputer],
+        sidOwners: [SecurityIdentifier: SIDOwner] = [:]
+    ) {
         let byName = observed.indexedByName()
         let state = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
         var desired: [ComputerName: DesiredState.Host] = [:]
         for host in state.hosts { desired[ComputerName(host.name)] = host }
         self.desired = desired
         self.observed = byName
+        self.managedSIDs = Set(manifest.hosts.compactMap { byName[ComputerName($0)]?.objectSid })
+        self.sidOwners = sidOwners
     }
 
     /// Throws for the first change that leaves the declared state; nothing of the plan may then be written.
@@ -95,6 +108,48 @@ public struct WriteInvariant: Sendable {
                     operation,
                     "only the delegation bits may change, toward mode \(host.mode.rawValue): \(uac.from) -> \(allowed)")
             }
+        }
+        if let change = change.resourceBased { try checkResourceBased(change, host, read, violation) }
+    }
+
+    private func checkResourceBased(
+        _ change: ResourceBasedChange, _ host: DesiredState.Host, _ read: ObservedComputer,
+        _ violation: (String, String) -> InvariantViolation
+    ) throws {
+        let attribute = ResourceBasedChange.attribute
+        guard change.from == read.allowedToActOnBehalf else {
+            throw violation("replace \(attribute)", "\(host.name) holds another value as read in this run")
+        }
+        let declared = Set(host.delegators.compactMap { observed[ComputerName($0)]?.objectSid })
+        for principal in change.allow where !declared.contains(principal.sid) {
+            throw violation(
+                "allow \(principal.display) in \(attribute)", "the manifest does not declare it for \(host.name)")
+        }
+        for principal in change.revoke {
+            let removable =
+                !declared.contains(principal.sid)
+                && (managedSIDs.contains(principal.sid)
+                    || (host.mode.isResourceBased && host.prunesGrants && sidOwners[principal.sid]?.isComputer == true))
+            guard removable else {
+                throw violation(
+                    "revoke \(principal.display) in \(attribute)",
+                    "only grants of computer accounts the manifest does not declare for \(host.name) may be removed (prune: managed)"
+                )
+            }
+        }
+        let before: SecurityDescriptor
+        do {
+            before = try read.allowedToActOnBehalf.map { try SecurityDescriptor(decoding: $0) } ?? .kcdctl(allowing: [])
+        } catch {
+            throw violation("replace \(attribute)", "the value read is not a valid security descriptor")
+        }
+        let after = before.updatingKcdctlGrants(
+            adding: change.allow.map(\.sid), removing: Set(change.revoke.map(\.sid)))
+        let expected = (after.dacl?.entries.isEmpty ?? true) ? nil : try? after.encoded()
+        guard change.to == expected else {
+            throw violation(
+                "replace \(attribute)",
+                "the new value is not the value read with exactly these grants added and removed")
         }
     }
 }

@@ -64,6 +64,21 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         public var remove: [String]
         public var userAccountControl: UAC?
         public var securityFix: Bool
+        /// Resource-based delegation: the grants added and removed, and the value written (absent for classic).
+        public var resourceBased: ResourceBased?
+    }
+
+    /// The change of `msDS-AllowedToActOnBehalfOfOtherIdentity`.
+    public struct ResourceBased: Codable, Equatable, Sendable {
+        public struct Grant: Codable, Equatable, Sendable {
+            public var sid: String
+            /// `sAMAccountName`, when the directory resolved the SID.
+            public var account: String?
+        }
+        public var allow: [Grant]
+        public var revoke: [Grant]
+        /// Base64 of the security descriptor written; absent when the attribute is deleted.
+        public var value: String?
     }
 
     /// The object as read when the plan was made: applying refuses a host that no longer looks like this.
@@ -71,10 +86,13 @@ public struct PlanDocument: Codable, Equatable, Sendable {
         public var allowedToDelegateTo: [String]
         public var userAccountControl: Int
         public var uSNChanged: String?
+        /// Base64 of `msDS-AllowedToActOnBehalfOfOtherIdentity` as read, for a resource-based change.
+        public var allowedToActOnBehalf: String?
 
         enum CodingKeys: String, CodingKey {
             case allowedToDelegateTo = "msDS-AllowedToDelegateTo"
             case userAccountControl, uSNChanged
+            case allowedToActOnBehalf = "msDS-AllowedToActOnBehalfOfOtherIdentity"
         }
     }
 
@@ -133,7 +151,8 @@ public struct PlanDocument: Codable, Equatable, Sendable {
                 observed: Observed(
                     allowedToDelegateTo: change.observed.allowedToDelegateTo,
                     userAccountControl: Self.int(change.observed.userAccountControl),
-                    uSNChanged: change.observed.usnChanged),
+                    uSNChanged: change.observed.usnChanged,
+                    allowedToActOnBehalf: change.resourceBased?.from.map { Data($0).base64EncodedString() }),
                 add: change.add.map(\.value), remove: change.remove.map(\.value),
                 userAccountControl: change.userAccountControl.map { uac in
                     UAC(
@@ -141,7 +160,15 @@ public struct PlanDocument: Codable, Equatable, Sendable {
                         toFlags: uac.to.flagNames,
                         setFlags: uac.added.flagNames, clearedFlags: uac.removed.flagNames)
                 },
-                securityFix: change.removesUnconstrainedDelegation)
+                securityFix: change.removesUnconstrainedDelegation,
+                resourceBased: change.resourceBased.map { rbcd in
+                    ResourceBased(
+                        allow: rbcd.allow.map { ResourceBased.Grant(sid: $0.sid.description, account: $0.accountName) },
+                        revoke: rbcd.revoke.map {
+                            ResourceBased.Grant(sid: $0.sid.description, account: $0.accountName)
+                        },
+                        value: rbcd.to.map { Data($0).base64EncodedString() })
+                })
         }
         unchanged = plan.unchanged
         warnings = plan.warnings.map { Warning(subject: $0.subject, message: $0.message) }
@@ -164,10 +191,33 @@ public struct PlanDocument: Codable, Equatable, Sendable {
                     }
                     return UserAccountControl(rawValue: UInt32(truncatingIfNeeded: value))
                 }
-                let observed = ObservedComputer(
+                func bytes(_ base64: String?, _ what: String) throws -> [UInt8]? {
+                    guard let base64 else { return nil }
+                    guard base64.utf8.count <= 1 << 20, let data = Data(base64Encoded: base64) else {
+                        throw PlanDocumentError("host \(Printable.quoted(c.host)): \(what) is not base64")
+                    }
+                    return Array(data)
+                }
+                func principals(_ grants: [ResourceBased.Grant]) throws -> [ResourceBasedChange.Principal] {
+                    try grants.map { grant in
+                        do {
+                            return .init(sid: try SecurityIdentifier(grant.sid), accountName: grant.account)
+                        } catch {
+                            throw PlanDocumentError("host \(Printable.quoted(c.host)): \(error)")
+                        }
+                    }
+                }
+                let from = try bytes(c.observed.allowedToActOnBehalf, "the observed \(ResourceBasedChange.attribute)")
+                var observed = ObservedComputer(
                     name: c.host, dn: c.dn,
                     userAccountControl: try uac(c.observed.userAccountControl, "observed userAccountControl"),
                     allowedToDelegateTo: c.observed.allowedToDelegateTo, usnChanged: c.observed.uSNChanged)
+                observed.allowedToActOnBehalf = from
+                let resourceBased = try c.resourceBased.map { rbcd in
+                    ResourceBasedChange(
+                        allow: try principals(rbcd.allow), revoke: try principals(rbcd.revoke), from: from,
+                        to: try bytes(rbcd.value, "the new \(ResourceBasedChange.attribute)"))
+                }
                 return HostChange(
                     host: c.host, dn: c.dn, mode: mode, clusters: c.clusters, add: c.add.map(SPN.init),
                     remove: c.remove.map(SPN.init),
@@ -176,7 +226,7 @@ public struct PlanDocument: Codable, Equatable, Sendable {
                             from: try uac($0.from, "userAccountControl.from"),
                             to: try uac($0.to, "userAccountControl.to"))
                     },
-                    observed: observed)
+                    observed: observed, resourceBased: resourceBased)
             }
             return Plan(
                 changes: changes, unchanged: unchanged,

@@ -48,6 +48,16 @@ public enum PlanText {
                     out += "        \(c.red)- \(flag)\(note(flag))\(fix)\(c.reset)\n"
                 }
             }
+            if let rbcd = change.resourceBased {
+                let attribute = ResourceBasedChange.attribute
+                for principal in rbcd.allow {
+                    out += "    \(c.green)+ \(attribute): allow \(principal.display)\(c.reset)\n"
+                }
+                for principal in rbcd.revoke {
+                    out += "    \(c.red)- \(attribute): allow \(principal.display)\(c.reset)\n"
+                }
+                if rbcd.to == nil { out += "    \(c.red)  (no grant remains: the attribute is deleted)\(c.reset)\n" }
+            }
             output(out + "\n")
         }
         var out = ""
@@ -86,14 +96,17 @@ public enum PlanText {
     /// Changes that are the same (values to add and remove, userAccountControl from and to), in plan order.
     static func groups(_ changes: [HostChange]) -> [[HostChange]] {
         struct Key: Hashable {
-            var add: [String], remove: [String], from: UInt32?, to: UInt32?
+            var add: [String], remove: [String], from: UInt32?, to: UInt32?, grants: [String]
         }
         var order: [Key] = []
         var members: [Key: [HostChange]] = [:]
         for change in changes {
             let key = Key(
                 add: change.add.map(\.value), remove: change.remove.map(\.value),
-                from: change.userAccountControl?.from.rawValue, to: change.userAccountControl?.to.rawValue)
+                from: change.userAccountControl?.from.rawValue, to: change.userAccountControl?.to.rawValue,
+                grants: change.resourceBased.map { r in
+                    r.allow.map { "+\($0.sid)" } + r.revoke.map { "-\($0.sid)" }
+                } ?? [])
             if members[key] == nil { order.append(key) }
             members[key, default: []].append(change)
         }
