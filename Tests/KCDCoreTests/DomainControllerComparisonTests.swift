@@ -206,4 +206,14 @@ import Testing
         let unlisted = Doctor.disagreeingDomainControllers(.init(facts: facts, computers: inSync.indexedByName()))
         #expect(unlisted.map(\.severity) == [.info] && unlisted[0].problem.contains("insufficientAccessRights"))
     }
+    /// A resource-based grant on one DC only is a disagreement, named by its SID.
+    @Test func aDescriptorOnOneDCOnlyIsADisagreement() throws {
+        let sid = try SecurityIdentifier("S-1-5-21-1-2-3-1102")
+        var granted = inSync
+        granted[0].allowedToActOnBehalf = try SecurityDescriptor.kcdctl(allowing: [sid]).encoded()
+        let c = try compare(read(dc1, granted), read(dc2, inSync))
+        let d = try #require(c.disagreements.first)
+        #expect(d.host == "HV01" && d.states[1].lacksGrants == ["S-1-5-21-1-2-3-1102"])
+        #expect(DomainControllerText.render(c).contains("lacks the resource-based grant of S-1-5-21-1-2-3-1102"))
+    }
 }

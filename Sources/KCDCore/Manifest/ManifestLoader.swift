@@ -328,6 +328,13 @@ private struct Reader {
                 try names(n, "\(what) extraTargets", allowEmpty: true, check: SPN.problem).map(SPN.init)
             } ?? []
         let prune = try oneOf(map, "prune", Prune.self) ?? .managed
+        // Resource-based delegation is written on the target: kcdctl writes only the manifest's hosts.
+        if mode.isResourceBased, let key = ["smbStorage", "extraTargets"].first(where: { map[$0] != nil }) {
+            throw error(
+                map[key]!,
+                "\(what) is resource-based: \(key) is for classic modes (resource-based delegation is written on the target, and kcdctl writes only the cluster's hosts); grant storage servers with a classic cluster or by hand"
+            )
+        }
         return Cluster(
             name: name, mode: mode, services: services, nameForms: nameForms, hosts: hosts,
             smbStorage: smbStorage, extraTargets: extraTargets, prune: prune, location: location(node))

@@ -41,6 +41,8 @@ public struct DomainControllerComparison: Sendable, Equatable {
         public var lacks: [String]
         /// Its delegation bits of userAccountControl.
         public var delegationFlags: UserAccountControl
+        /// SIDs another DC's resource-based descriptor grants and this one's does not, sorted.
+        public var lacksGrants: [String] = []
     }
 
     /// A host whose delegation is not the same on every DC read; its states in the order the DCs were read.
@@ -134,14 +136,26 @@ public struct DomainControllerComparison: Sendable, Equatable {
     static func disagreement(
         about host: ComputerName, _ read: [(ReplicaDomainController, ObservedComputer?, Plan)]
     ) -> Disagreement? {
-        func key(_ computer: ObservedComputer?) -> (Set<String>, UserAccountControl)? {
-            computer.map { (Set($0.allowedToDelegateTo), $0.userAccountControl.intersection(.delegationFlags)) }
+        struct Key: Equatable {
+            var values: Set<String>
+            var flags: UserAccountControl
+            var descriptor: [UInt8]?
+        }
+        func key(_ computer: ObservedComputer?) -> Key? {
+            computer.map {
+                Key(
+                    values: Set($0.allowedToDelegateTo), flags: $0.userAccountControl.intersection(.delegationFlags),
+                    descriptor: $0.allowedToActOnBehalf)
+            }
         }
         let first = key(read.first?.1)
-        guard read.dropFirst().contains(where: { key($0.1)?.0 != first?.0 || key($0.1)?.1 != first?.1 }) else {
-            return nil
-        }
+        guard read.dropFirst().contains(where: { key($0.1) != first }) else { return nil }
         let all = Set(read.flatMap { $0.1?.allowedToDelegateTo ?? [] })
+        func grants(_ computer: ObservedComputer?) -> Set<String> {
+            let descriptor = computer?.allowedToActOnBehalf.flatMap { try? SecurityDescriptor(decoding: $0) }
+            return Set((descriptor?.kcdctlGrants ?? []).map(\.description))
+        }
+        let allGrants = read.reduce(into: Set<String>()) { $0.formUnion(grants($1.1)) }
         return Disagreement(
             host: read.lazy.compactMap { $0.1?.name }.first ?? host.value,
             states: read.map { dc, computer, plan in
@@ -149,7 +163,8 @@ public struct DomainControllerComparison: Sendable, Equatable {
                     domainController: dc, exists: computer != nil,
                     matchesManifest: plan.unchanged.contains { ComputerName($0) == host },
                     lacks: all.subtracting(computer?.allowedToDelegateTo ?? []).sorted(),
-                    delegationFlags: computer?.userAccountControl.intersection(.delegationFlags) ?? [])
+                    delegationFlags: computer?.userAccountControl.intersection(.delegationFlags) ?? [],
+                    lacksGrants: allGrants.subtracting(grants(computer)).sorted())
             })
     }
 }

@@ -57,6 +57,9 @@ public enum DomainControllerText {
                 "lacks " + state.lacks.prefix(8).map(Printable.escape).joined(separator: ", ")
                     + (state.lacks.count > 8 ? " and \(state.lacks.count - 8) more" : ""))
         }
+        if !state.lacksGrants.isEmpty {
+            parts.append("lacks the resource-based grant of " + state.lacksGrants.prefix(8).joined(separator: ", "))
+        }
         if flags {
             let names = state.delegationFlags.flagNames
             parts.append("delegation flags: " + (names.isEmpty ? "none" : names.joined(separator: ", ")))
@@ -82,6 +85,7 @@ public enum DomainControllerText {
             var matchesManifest: Bool
             var lacks: [String]
             var delegationFlags: [String]
+            var lacksGrants: [String]
         }
         public struct Disagreement: Encodable {
             var host: String
@@ -106,7 +110,7 @@ public enum DomainControllerText {
                         State(
                             domainController: state.domainController.host, exists: state.exists,
                             matchesManifest: state.matchesManifest, lacks: state.lacks,
-                            delegationFlags: state.delegationFlags.flagNames)
+                            delegationFlags: state.delegationFlags.flagNames, lacksGrants: state.lacksGrants)
                     })
             }
             self.drift = drift

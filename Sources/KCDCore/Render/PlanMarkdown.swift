@@ -20,8 +20,9 @@ public enum PlanMarkdown {
             var table = "\n#### Cluster \(code(cluster.name)) (\(cluster.mode.rawValue))\n\n"
             table += "| Host | Add | Remove | userAccountControl |\n|---|---|---|---|\n"
             for change in changes {
-                table +=
-                    "| **\(text(change.host))** | \(change.add.count) | \(change.remove.count) | \(uac(change)) |\n"
+                let add = change.add.count + (change.resourceBased?.allow.count ?? 0)
+                let remove = change.remove.count + (change.resourceBased?.revoke.count ?? 0)
+                table += "| **\(text(change.host))** | \(add) | \(remove) | \(uac(change)) |\n"
             }
             if !unchanged.isEmpty { table += "\nUnchanged: \(unchanged.map(code).joined(separator: ", "))\n" }
             sections.append(table)
@@ -31,10 +32,17 @@ public enum PlanMarkdown {
             sections += plan.warnings.map { "- \(code($0.subject)): \(text($0.message))\n" }
         }
         for change in plan.changes {
+            let rbcd = change.resourceBased
+            let add = change.add.count + (rbcd?.allow.count ?? 0)
+            let remove = change.remove.count + (rbcd?.revoke.count ?? 0)
             var block =
-                "\n<details><summary>\(text(change.host)): \(change.add.count) to add, \(change.remove.count) to remove</summary>\n\n"
+                "\n<details><summary>\(text(change.host)): \(add) to add, \(remove) to remove</summary>\n\n"
             for spn in change.add { block += "- add \(code(spn.value))\n" }
             for spn in change.remove { block += "- remove \(code(spn.value))\n" }
+            for principal in rbcd?.allow ?? [] { block += "- allow \(code(principal.display)) (resource-based)\n" }
+            for principal in rbcd?.revoke ?? [] {
+                block += "- no longer allow \(code(principal.display)) (resource-based)\n"
+            }
             sections.append(block + "\n</details>\n")
         }
         // Room for the line that says what was cut.
