@@ -60,8 +60,9 @@ extension Kcdctl {
                         ?? DomainControllers.someDomainController(domain: domain)
                 })
             let credentials = try KerberosCredentials(keytab: keytab, principal: request.principal, forwardable: true)
-            let proof = try credentials.proveDelegation(
+            var proof = try credentials.proveDelegation(
                 host: request.host, impersonating: request.impersonated, realm: request.realm, targets: request.targets)
+            proof.resourceBased = request.resourceBased
             Terminal.out(format == .json ? ProofJSON.render(proof) : ProofText.render(proof))
             return proof.exitStatus
         }

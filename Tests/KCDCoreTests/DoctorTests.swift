@@ -352,6 +352,7 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
                   "impersonated" : "u@R",
                   "matchesManifest" : false,
                   "principal" : "HV01$@R",
+                  "resourceBased" : false,
                   "selfTicket" : "granted",
                   "selfTicketForwardable" : true,
                   "targets" : [

@@ -26,6 +26,24 @@ import Testing
             realm: realm, services: services, mustRefuse: mustRefuse, directoryHost: { _ in directoryHost })
     }
 
+    /// A resource-based host is asked about its peers' SPNs (their descriptors allow it), and the text says what
+    /// a KDC without resource-based delegation answers, never success.
+    @Test func aResourceBasedHostIsAskedAboutItsPeers() throws {
+        var m = twoClusters()
+        m.clusters[0].mode = .resourceBased
+        let r = try request(m)
+        #expect(r.resourceBased && r.declared == ["cifs/HV02", "\(mvsms)/HV02"] && r.mustRefuse == "cifs/HV03")
+        var proof = DelegationProof(
+            host: "HV01", principal: r.principal, impersonated: r.impersonated, selfTicket: .granted,
+            selfTicketForwardable: false,
+            targets: r.targets.map { .init(spn: $0.spn, declared: $0.declared, outcome: .refused("KDC can't fulfill")) }
+        )
+        proof.resourceBased = true
+        #expect(proof.verdict == .doesNotMatch)
+        #expect(ProofText.render(proof).contains("A KDC that does not implement resource-based delegation"))
+        #expect(ProofJSON.render(proof).contains("\"resourceBased\" : true"))
+    }
+
     @Test func defaultsFromTheManifest() throws {
         let r = try request(twoClusters())
         #expect(r.host == "HV01", "spelled as the manifest spells it")

@@ -54,6 +54,8 @@ public struct DelegationProof: Sendable, Equatable {
     public var selfTicket: Outcome
     public var selfTicketForwardable: Bool
     public var targets: [Target]
+    /// Resource-based delegation was asked about (a KDC may not implement it: the text says so).
+    public var resourceBased = false
 
     public init(
         host: String, principal: String, impersonated: String, selfTicket: Outcome, selfTicketForwardable: Bool,

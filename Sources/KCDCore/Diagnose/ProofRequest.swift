@@ -14,6 +14,8 @@ extension DelegationProof {
         /// The SPN the host must not reach: `--must-refuse`, else `cifs/` on a host of the manifest outside
         /// the host's clusters (an SPN the KDC knows, so that its refusal means something), else on the DC.
         public var mustRefuse: String
+        /// The host is in resource-based mode: its targets' descriptors, not its own object, allow it.
+        public var resourceBased = false
 
         /// What is asked of the KDC after S4U2Self, in order: the declared targets, then the one to be refused.
         public var targets: [(spn: String, declared: Bool)] {
@@ -46,7 +48,14 @@ extension DelegationProof {
             let realm = realm ?? domain.uppercased()
             // Service classes, compared as the manifest's `services` are.
             let wanted = Set(services.map { $0.lowercased() })
-            let targets = DesiredState.expand(manifest, domain: domain).hosts.first { $0.name == hostName }!.targets
+            let desired = DesiredState.expand(manifest, domain: domain).hosts.first { $0.name == hostName }!
+            // Resource-based: the host may delegate to every service of the other hosts of its clusters (their
+            // descriptors allow it); asked for the clusters' services and name forms, as a classic host would be.
+            let resourceBased = desired.mode.isResourceBased
+            let targets =
+                resourceBased
+                ? DesiredState.expand(Self.asClassic(manifest), domain: domain).hosts.first { $0.name == hostName }!
+                    .targets : desired.targets
             // A probe the KDC knows: a managed host this host does not delegate to, else a DC.
             let peers = Set(
                 manifest.clusters.filter { $0.hosts.contains { ComputerName($0) == name } }
@@ -67,6 +76,16 @@ extension DelegationProof {
             self.declared = targets.filter { wanted.isEmpty || wanted.contains($0.serviceClass.lowercased()) }
                 .map(\.value)
             self.mustRefuse = refused
+            self.resourceBased = resourceBased
+        }
+
+        /// The manifest with its resource-based clusters read as `any-protocol`: the SPNs of their peers.
+        static func asClassic(_ manifest: Manifest) -> Manifest {
+            var classic = manifest
+            for i in classic.clusters.indices where classic.clusters[i].mode.isResourceBased {
+                classic.clusters[i].mode = .anyProtocol
+            }
+            return classic
         }
     }
 }

@@ -15,6 +15,7 @@ public enum ProofJSON {
         var targets: [Target]
         var matchesManifest: Bool
         var verdict: String
+        var resourceBased: Bool
     }
 
     public static func render(_ proof: DelegationProof) -> String {
@@ -28,6 +29,7 @@ public enum ProofJSON {
                         spn: $0.spn, declared: $0.declared, outcome: $0.outcome.name, reason: $0.outcome.reason,
                         asExpected: $0.asExpected)
                 },
-                matchesManifest: proof.matchesManifest, verdict: proof.verdict.rawValue))
+                matchesManifest: proof.matchesManifest, verdict: proof.verdict.rawValue,
+                resourceBased: proof.resourceBased))
     }
 }

@@ -24,7 +24,15 @@ public enum ProofText {
         }
         switch proof.verdict {
         case .matches: out += "The KDC grants exactly what the manifest declares for \(host).\n"
-        case .doesNotMatch: out += "The KDC does NOT grant what the manifest declares for \(host).\n"
+        case .doesNotMatch:
+            out += "The KDC does NOT grant what the manifest declares for \(host).\n"
+            if proof.resourceBased {
+                out +=
+                    "(\(host) is in a resource-based cluster: the KDC judged the targets' "
+                    + "msDS-AllowedToActOnBehalfOfOtherIdentity. A KDC that does not implement resource-based "
+                    + "delegation refuses every such request, as Samba 4.17's does (\"KDC can't fulfill requested "
+                    + "option\"); check the descriptors with kcdctl plan, and prove it against a Windows DC.)\n"
+            }
         case .inconclusive:
             out +=
                 "Inconclusive: the KDC grants every declared target of \(host), but could not judge the SPN "
