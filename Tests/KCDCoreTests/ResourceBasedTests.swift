@@ -202,4 +202,18 @@ import Testing
             decoding: try JSONOutput.encode(PlanDocument(classic, context)), as: UTF8.self)
         #expect(!classicJSON.contains("resourceBased") && !classicJSON.contains("ActOnBehalf"))
     }
+    /// doctor: a resource-based host reaches its peers' SPNs too, so a peer that does not register one is an
+    /// error, as for a classic cluster.
+    @Test func doctorChecksThePeersSPNsOfAResourceBasedCluster() throws {
+        let d = Self.directory()
+        d.objects["hv02"]!.servicePrincipalNames = ["HOST/HV02", "HOST/hv02.corp.example.com"]
+        let findings = try Doctor.examine(
+            Self.rbcd("HV01", "HV02"), domain: "corp.example.com", users: [], in: d, now: Date())
+        #expect(
+            findings.contains {
+                $0.severity == .error && $0.subject == "\(mvsms)/HV02" && $0.problem.hasPrefix("no account")
+            },
+            "\(findings)")
+        #expect(findings.contains { $0.problem.hasPrefix("AD differs from the manifest") })
+    }
 }

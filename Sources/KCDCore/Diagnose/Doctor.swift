@@ -95,7 +95,10 @@ public enum Doctor {
         _ manifest: Manifest, domain: String, observed: [ObservedComputer], mappings: SPNMappings
     ) -> [SPN] {
         let byName = observed.indexedByName()
-        let desired = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
+        // (Resource-based hosts reach their peers' SPNs too: those must be registered all the same.)
+        let desired = DesiredState.expand(manifest.asClassic, domain: domain) {
+            byName[ComputerName($0)]?.dnsHostName
+        }
         var spns = Set(desired.hosts.flatMap(\.targets))
         for spn in Array(spns) {
             if let mapped = mappings.mapped(spn) { spns.insert(mapped) }
@@ -196,7 +199,7 @@ public enum Doctor {
     /// A declared target that no account registers, literally or through sPNMappings: the KDC has no key for it.
     static func unregisteredTargets(_ evidence: Evidence) -> [Finding] {
         let facts = evidence.facts
-        let desired = DesiredState.expand(facts.manifest, domain: facts.domain) {
+        let desired = DesiredState.expand(facts.manifest.asClassic, domain: facts.domain) {
             evidence.computer($0)?.dnsHostName
         }
         return Set(desired.hosts.flatMap(\.targets)).sorted().compactMap { spn in

@@ -54,7 +54,7 @@ extension DelegationProof {
             let resourceBased = desired.mode.isResourceBased
             let targets =
                 resourceBased
-                ? DesiredState.expand(Self.asClassic(manifest), domain: domain).hosts.first { $0.name == hostName }!
+                ? DesiredState.expand(manifest.asClassic, domain: domain).hosts.first { $0.name == hostName }!
                     .targets : desired.targets
             // A probe the KDC knows: a managed host this host does not delegate to, else a DC.
             let peers = Set(
@@ -79,14 +79,6 @@ extension DelegationProof {
             self.resourceBased = resourceBased
         }
 
-        /// The manifest with its resource-based clusters read as `any-protocol`: the SPNs of their peers.
-        static func asClassic(_ manifest: Manifest) -> Manifest {
-            var classic = manifest
-            for i in classic.clusters.indices where classic.clusters[i].mode.isResourceBased {
-                classic.clusters[i].mode = .anyProtocol
-            }
-            return classic
-        }
     }
 }
 

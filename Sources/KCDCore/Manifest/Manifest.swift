@@ -215,6 +215,19 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Names compared as AD compares sAMAccountNames (`ComputerName`). First spelling wins.
+extension Manifest {
+    /// The manifest with its resource-based clusters read as `any-protocol`: each host's targets are then the SPNs
+    /// of its peers, which a resource-based host reaches too (verify asks the KDC for them; doctor checks that
+    /// they are registered).
+    public var asClassic: Manifest {
+        var classic = self
+        for i in classic.clusters.indices where classic.clusters[i].mode.isResourceBased {
+            classic.clusters[i].mode = .anyProtocol
+        }
+        return classic
+    }
+}
+
 func uniqueNames(_ names: [String]) -> [String] {
     var seen = Set<ComputerName>()
     return names.filter { seen.insert(ComputerName($0)).inserted }
