@@ -55,8 +55,9 @@ extension Kcdctl {
             if let savedPlan { return try showPlan(savedPlan) }
             let session = try Session.open(manifest: try ManifestOption.path(file), directory)
             let found = try session.directory.computers(named: hosts)
+            let owners = try session.directory.accounts(withSIDs: ShowText.grantedSIDs(found))
             session.logCounters()
-            let (out, errors) = ShowText.computers(hosts, found: found, baseDN: session.baseDN)
+            let (out, errors) = ShowText.computers(hosts, found: found, baseDN: session.baseDN, owners: owners)
             errors.forEach(Terminal.err)
             Terminal.out(out)
             return errors.isEmpty ? .success : .failure

@@ -216,4 +216,23 @@ import Testing
             "\(findings)")
         #expect(findings.contains { $0.problem.hasPrefix("AD differs from the manifest") })
     }
+    /// show: each ACE of the descriptor, grants named when resolved, other forms and types said so, a corrupt
+    /// value said so.
+    @Test func showListsTheDescriptor() throws {
+        var c = computer("HV01")
+        #expect(
+            ComputerText.render(c).contains(
+                "msDS-AllowedToActOnBehalfOfOtherIdentity (resource-based: who may delegate to it): (none)\n"))
+        var d = SecurityDescriptor.kcdctl(allowing: [Self.sid(1102)])
+        d.dacl!.entries.append(.allowed(flags: 0, mask: 0x1000_0000, sid: Self.sid(1500)))
+        d.dacl!.entries.append(.other(type: 0x01, flags: 0, bytes: [0xFF, 0x01, 0x0F, 0x00] + Self.sid(1300).bytes))
+        c.allowedToActOnBehalf = try d.encoded()
+        let text = ComputerText.render(c, owners: [Self.sid(1102): SIDOwner(accountName: "HV02$", isComputer: true)])
+        #expect(text.contains("(3 ACEs):\n    allow HV02$ (\(Self.domainSID)-1102)\n"), "\(text)")
+        #expect(text.contains("    allow \(Self.domainSID)-1500  (mask 0x10000000, flags 0x0)\n"))
+        #expect(text.contains("    ACE type 0x1, flags 0x0, 36 bytes (kept as is)\n"))
+        #expect(ShowText.grantedSIDs([c]) == [Self.sid(1102), Self.sid(1500)])
+        c.allowedToActOnBehalf = [1, 2, 3]
+        #expect(ComputerText.render(c).contains("NOT a valid security descriptor"))
+    }
 }

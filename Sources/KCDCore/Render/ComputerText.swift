@@ -1,6 +1,7 @@
 /// A computer's delegation settings as the Delegation tab would show them, for `kcdctl show`.
 public enum ComputerText {
-    public static func render(_ computer: ObservedComputer) -> String {
+    /// - Parameter owners: who the SIDs of its resource-based descriptor are, when resolved.
+    public static func render(_ computer: ObservedComputer, owners: [SecurityIdentifier: SIDOwner] = [:]) -> String {
         let uac = computer.userAccountControl
         // Everything the directory sent is shown escaped: no control character reaches the terminal.
         var out = "\(Printable.escape(computer.name))  \(Printable.escape(computer.dn))\n"
@@ -9,6 +10,36 @@ public enum ComputerText {
         out += "  userAccountControl: \(uac) (\(uac.flagNames.joined(separator: ", ")))\n"
         out += list("msDS-AllowedToDelegateTo", computer.allowedToDelegateTo)
         out += list("servicePrincipalName", computer.servicePrincipalNames)
+        out += resourceBased(computer, owners: owners)
+        return out
+    }
+
+    /// `msDS-AllowedToActOnBehalfOfOtherIdentity`: who may delegate to this computer (resource-based), one line
+    /// per ACE; grants of kcdctl's form are what kcdctl manages.
+    static func resourceBased(_ computer: ObservedComputer, owners: [SecurityIdentifier: SIDOwner]) -> String {
+        let title = "  \(ResourceBasedChange.attribute) (resource-based: who may delegate to it)"
+        guard let bytes = computer.allowedToActOnBehalf else { return title + ": (none)\n" }
+        let descriptor: SecurityDescriptor
+        do {
+            descriptor = try SecurityDescriptor(decoding: bytes)
+        } catch {
+            return title + ": NOT a valid security descriptor (\(error.description)); \(bytes.count) bytes\n"
+        }
+        let entries = descriptor.dacl?.entries ?? []
+        var out = title + " (\(entries.count) ACE\(entries.count == 1 ? "" : "s")):\n"
+        for ace in entries {
+            switch ace {
+            case let .allowed(flags, mask, sid):
+                let who = ResourceBasedChange.Principal(sid: sid, accountName: owners[sid]?.accountName).display
+                let form =
+                    ace.kcdctlGrantee == nil
+                    ? "  (mask 0x\(String(mask, radix: 16)), flags 0x\(String(flags, radix: 16)))" : ""
+                out += "    allow \(who)\(form)\n"
+            case let .other(type, flags, rest):
+                out +=
+                    "    ACE type 0x\(String(type, radix: 16)), flags 0x\(String(flags, radix: 16)), \(rest.count + 4) bytes (kept as is)\n"
+            }
+        }
         return out
     }
 

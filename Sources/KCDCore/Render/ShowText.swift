@@ -2,20 +2,31 @@
 public enum ShowText {
     /// Each computer named in `names` (compared as AD compares names), in the order asked, and an error line
     /// for each name with no computer object under `baseDN`.
-    public static func computers(_ names: [String], found: [ObservedComputer], baseDN: String)
-        -> (out: String, errors: [String])
-    {
+    public static func computers(
+        _ names: [String], found: [ObservedComputer], baseDN: String, owners: [SecurityIdentifier: SIDOwner] = [:]
+    ) -> (out: String, errors: [String]) {
         let index = found.indexedByName()
         var sections: [String] = []
         var errors: [String] = []
         for name in names {
             if let computer = index[ComputerName(name)] {
-                sections.append(ComputerText.render(computer))
+                sections.append(ComputerText.render(computer, owners: owners))
             } else {
                 errors.append("kcdctl: error: \(name): no computer object named \(name)$ under \(baseDN)\n")
             }
         }
         return (sections.joined(separator: "\n"), errors)
+    }
+
+    /// The SIDs the computers' resource-based descriptors allow, to be resolved to names.
+    public static func grantedSIDs(_ computers: [ObservedComputer]) -> [SecurityIdentifier] {
+        var seen = Set<SecurityIdentifier>()
+        return computers.flatMap { computer -> [SecurityIdentifier] in
+            let descriptor = computer.allowedToActOnBehalf.flatMap { try? SecurityDescriptor(decoding: $0) }
+            return (descriptor?.dacl?.entries ?? []).compactMap {
+                if case let .allowed(_, _, sid) = $0, seen.insert(sid).inserted { sid } else { nil }
+            }
+        }
     }
 
     /// What a saved plan is (who made it when, its hash and signature, the directory and targets) and the
