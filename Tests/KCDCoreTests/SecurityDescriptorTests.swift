@@ -289,8 +289,8 @@ private let handBuilt: [(name: String, bytes: [UInt8])] = [
         // Header: revision 1, control 0x8004, owner at 20, no group or SACL, DACL at 36 (after the 16-byte owner).
         #expect(Array(encoded.prefix(20)) == [1, 0, 0x04, 0x80, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 36, 0, 0, 0])
         #expect(Array(encoded[20..<36]) == SecurityIdentifier.builtinAdministrators.bytes)
-        // DACL: revision 2, size 8 + 2 × 36, two ACEs: type 0, flags 0, size 36, mask 0x000F01FF, the SID.
-        #expect(Array(encoded[36..<44]) == [2, 0, 80, 0, 2, 0, 0, 0])
+        // DACL: revision 4, size 8 + 2 × 36, two ACEs: type 0, flags 0, size 36, mask 0x000F01FF, the SID.
+        #expect(Array(encoded[36..<44]) == [4, 0, 80, 0, 2, 0, 0, 0])
         #expect(Array(encoded[44..<52]) == [0, 0, 36, 0, 0xFF, 0x01, 0x0F, 0x00])
         #expect(encoded.count == 36 + 80)
         let decoded = try roundTrip(encoded)
@@ -300,11 +300,10 @@ private let handBuilt: [(name: String, bytes: [UInt8])] = [
         #expect(decoded.control == [.selfRelative, .daclPresent])
     }
 
-    /// Samba's descriptor differs from kcdctl's only in the DACL revision (Samba writes ACL_REVISION_DS, 4).
-    @Test func kcdctlWritesWhatSambaWritesButForTheACLRevision() throws {
-        var samba = bytes(Samba.hv01)
+    /// For the same grant, kcdctl writes exactly the bytes samba-tool writes (DACL revision 4, ACL_REVISION_DS).
+    @Test func kcdctlWritesWhatSambaWrites() throws {
+        let samba = bytes(Samba.hv01)
         #expect(samba[36] == 4)
-        samba[36] = 2
         #expect(try SecurityDescriptor.kcdctl(allowing: [hv01]).encoded() == samba)
     }
 
@@ -564,7 +563,7 @@ private let handBuilt: [(name: String, bytes: [UInt8])] = [
             let before = try SecurityDescriptor(decoding: input)
             #expect(before.updatingKcdctlGrants(adding: [], removing: [hv01]) == before)
             let after = before.updatingKcdctlGrants(adding: [hv01], removing: [])
-            #expect(after.control.contains(.daclPresent) && after.dacl?.revision == 2)
+            #expect(after.control.contains(.daclPresent) && after.dacl?.revision == 4)
             #expect(try SecurityDescriptor(decoding: after.encoded()).kcdctlGrants == [hv01])
         }
     }

@@ -182,15 +182,19 @@ extension SecurityDescriptor {
     public static let kcdctlAccessMask: UInt32 = 0x000F_01FF
 
     /// The descriptor kcdctl writes: revision 1, control SE_SELF_RELATIVE | SE_DACL_PRESENT, owner
-    /// BUILTIN\Administrators, no group, no SACL, and a revision 2 DACL with one `ACE.kcdctlGrant` per SID, in the
-    /// order given (a repeated SID once). Parts in Samba's order: owner, then DACL.
+    /// BUILTIN\Administrators, no group, no SACL, and a DACL of revision 4 (ACL_REVISION_DS, as samba-tool and
+    /// impacket write it) with one `ACE.kcdctlGrant` per SID, in the order given (a repeated SID once). Parts in
+    /// Samba's order: owner, then DACL: for the same grants, the bytes samba-tool writes.
     public static func kcdctl(allowing sids: [SecurityIdentifier]) -> SecurityDescriptor {
         var seen = Set<SecurityIdentifier>()
         let entries = sids.filter { seen.insert($0).inserted }.map(ACE.kcdctlGrant)
         return SecurityDescriptor(
             control: [.selfRelative, .daclPresent], owner: .builtinAdministrators, group: nil, sacl: nil,
-            dacl: ACL(revision: 2, entries: entries))
+            dacl: ACL(revision: daclRevision, entries: entries))
     }
+
+    /// The DACL revision kcdctl writes: ACL_REVISION_DS.
+    static let daclRevision: UInt8 = 4
 
     /// The SIDs that ACEs of exactly kcdctl's form grant, in DACL order, each once. A SID allowed only by another
     /// ACE (other mask or flags, an object ACE) is not listed: kcdctl neither counts nor removes such grants.
@@ -206,7 +210,7 @@ extension SecurityDescriptor {
     /// - Removing takes out every ACE of kcdctl's form for the SID, and only those.
     /// - New ACEs go after the explicit ACEs, before the first inherited one: Windows' canonical order, and after
     ///   any deny ACE, which keeps taking precedence.
-    /// - Without a DACL (none, or NULL) adding creates a revision 2 DACL and sets SE_DACL_PRESENT.
+    /// - Without a DACL (none, or NULL) adding creates a revision 4 DACL and sets SE_DACL_PRESENT.
     /// - When nothing changes, the result is this descriptor unchanged (its bytes encode as before).
     public func updatingKcdctlGrants(
         adding: [SecurityIdentifier], removing: Set<SecurityIdentifier>
@@ -220,7 +224,7 @@ extension SecurityDescriptor {
         entries.insert(contentsOf: new, at: position)
         var updated = self
         updated.control.insert(.daclPresent)
-        updated.dacl = ACL(revision: dacl?.revision ?? 2, entries: entries)
+        updated.dacl = ACL(revision: dacl?.revision ?? Self.daclRevision, entries: entries)
         return updated
     }
 }
