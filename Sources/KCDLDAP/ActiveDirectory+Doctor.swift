@@ -1,4 +1,3 @@
-import Foundation
 import KCDCore
 
 /// The extra reads `kcdctl doctor` needs, batched like the computer reads.
@@ -75,27 +74,15 @@ extension ActiveDirectory: DoctorDirectory {
     func protectedUsersDN() throws -> String? {
         let domain = try connection.search(
             base: baseDN, scope: .base, filter: "(objectClass=*)", attributes: ["objectSid"], binary: ["objectSid"])
-        guard let encoded = domain.first?["objectSid"].first, let bytes = Data(base64Encoded: encoded),
-            let sid = Self.sidString(Array(bytes))
-        else {
-            return nil
-        }
-        let groups = try connection.search(
-            base: baseDN, scope: .subtree, filter: "(objectSid=\(sid)-525)", attributes: ["cn"])
+        guard let filter = Self.protectedUsersFilter(domainSID: domain.first?["objectSid"] ?? []) else { return nil }
+        let groups = try connection.search(base: baseDN, scope: .subtree, filter: filter, attributes: ["cn"])
         return groups.first?.dn
     }
 
-    /// A binary SID as `S-1-5-21-…`.
-    static func sidString(_ bytes: [UInt8]) -> String? {
-        guard bytes.count >= 8 else { return nil }
-        let count = Int(bytes[1])
-        guard bytes.count >= 8 + 4 * count else { return nil }
-        let authority = bytes[2..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let subAuthorities = (0..<count).map { i -> UInt32 in
-            let o = 8 + 4 * i
-            return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16
-                | UInt32(bytes[o + 3]) << 24
-        }
-        return "S-\(bytes[0])-\(authority)" + subAuthorities.map { "-\($0)" }.joined()
+    /// `(objectSid=S-1-5-21-…-525)`, Protected Users of the domain whose `objectSid` (base64) is given; nil unless
+    /// that is exactly one well-formed SID.
+    static func protectedUsersFilter(domainSID values: [String]) -> String? {
+        guard let sid = singleSID(values) else { return nil }
+        return "(objectSid=\(sid)-525)"
     }
 }

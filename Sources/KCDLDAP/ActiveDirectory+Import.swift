@@ -8,16 +8,9 @@ extension ActiveDirectory: ImportDirectory {
         // A substring filter: the class is escaped (RFC 4515), then `/*` matches any host.
         let filter = "(&(objectClass=computer)(servicePrincipalName=\(LDAPFilter.escape(serviceClass))/*))"
         let entries = try connection.search(
-            base: base ?? baseDN, scope: .subtree, filter: filter, attributes: computerAttributes, pageSize: pageSize)
-        return try entries.compactMap { entry in
-            var entry = entry
-            entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
-                let chunk = try connection.search(
-                    base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next])
-                return chunk.first?.attributes ?? [:]
-            }
-            return Self.computer(entry)
-        }
+            base: base ?? baseDN, scope: .subtree, filter: filter, attributes: computerAttributes, pageSize: pageSize,
+            binary: Self.binaryAttributes)
+        return try entries.compactMap { Self.computer(try completed($0)) }
     }
 
     /// Writable (SERVER_TRUST_ACCOUNT, 0x2000) and read-only (PARTIAL_SECRETS_ACCOUNT, 0x4000000) domain

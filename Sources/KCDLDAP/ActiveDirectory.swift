@@ -1,3 +1,4 @@
+import Foundation
 import KCDCore
 import Logging
 
@@ -6,8 +7,10 @@ import Logging
 public final class ActiveDirectory: Directory {
     public static let attributes = [
         "sAMAccountName", "dNSHostName", "userAccountControl", "msDS-AllowedToDelegateTo",
-        "servicePrincipalName", "uSNChanged", "whenChanged",
+        "servicePrincipalName", "uSNChanged", "whenChanged", "objectSid", "msDS-AllowedToActOnBehalfOfOtherIdentity",
     ]
+    /// The attributes of `attributes` whose values are bytes: they are read base64-encoded.
+    public static let binaryAttributes: Set<String> = ["objectSid", "msDS-AllowedToActOnBehalfOfOtherIdentity"]
 
     public private(set) var connection: LDAPConnection
     public let baseDN: String
@@ -44,17 +47,26 @@ public final class ActiveDirectory: Directory {
         var found: [ObservedComputer] = []
         let before = connection.counters.searchRequests
         let accounts = names.map { $0 + "$" }
-        try computers(where: "sAMAccountName", isAnyOf: accounts, attributes: computerAttributes) { entry in
-            var entry = entry
-            entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
-                let chunk = try connection.search(
-                    base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next])
-                return chunk.first?.attributes ?? [:]
-            }
-            if let computer = Self.computer(entry) { found.append(computer) }
+        try computers(
+            where: "sAMAccountName", isAnyOf: accounts, attributes: computerAttributes, binary: Self.binaryAttributes
+        ) { entry in
+            if let computer = Self.computer(try completed(entry)) { found.append(computer) }
         }
         computerSearches += connection.counters.searchRequests - before
         return found
+    }
+
+    /// `entry` with every ranged attribute (`msDS-AllowedToDelegateTo;range=0-1499`) read to its end, one base
+    /// search per further chunk.
+    func completed(_ entry: LDAPEntry) throws -> LDAPEntry {
+        var entry = entry
+        entry.attributes = try RangedAttribute.complete(entry.attributes) { next in
+            let chunk = try connection.search(
+                base: entry.dn, scope: .base, filter: "(objectClass=*)", attributes: [next],
+                binary: Self.binaryAttributes)
+            return chunk.first?.attributes ?? [:]
+        }
+        return entry
     }
 
     public func delegators(to spns: [String]) throws -> [String] {
@@ -71,7 +83,7 @@ public final class ActiveDirectory: Directory {
     /// The computer objects whose `attribute` is any of `values`: one OR-filtered paged search per `batchSize`
     /// values, never one per value.
     private func computers(
-        where attribute: String, isAnyOf values: [String], attributes: [String],
+        where attribute: String, isAnyOf values: [String], attributes: [String], binary: Set<String> = [],
         _ each: (LDAPEntry) throws -> Void
     ) throws {
         var start = values.startIndex
@@ -80,13 +92,67 @@ public final class ActiveDirectory: Directory {
             start += batch.count
             let filter = "(&(objectClass=computer)\(LDAPFilter.anyOf(attribute, batch)))"
             let entries = try connection.search(
-                base: baseDN, scope: .subtree, filter: filter, attributes: attributes, pageSize: pageSize)
+                base: baseDN, scope: .subtree, filter: filter, attributes: attributes, pageSize: pageSize,
+                binary: binary)
             for entry in entries {
                 try each(entry)
             }
         }
     }
 
+    /// The accounts holding `sids`: one OR-filtered paged search per `batchSize` SIDs (the SIDs in binary, every
+    /// byte escaped), over every kind of account; none for no SIDs. What comes back is hostile input: see
+    /// `owners(_:asked:)`.
+    public func accounts(withSIDs sids: [SecurityIdentifier]) throws -> [SecurityIdentifier: SIDOwner] {
+        var seen = Set<SecurityIdentifier>()
+        let unique = sids.filter { seen.insert($0).inserted }
+        var entries: [LDAPEntry] = []
+        var start = unique.startIndex
+        while start < unique.endIndex {
+            let batch = unique[start..<min(start + batchSize, unique.endIndex)]
+            start = batch.endIndex
+            entries += try connection.search(
+                base: baseDN, scope: .subtree, filter: LDAPFilter.anyOf("objectSid", binary: batch.map(\.bytes)),
+                attributes: ["sAMAccountName", "objectClass", "objectSid"], pageSize: pageSize,
+                binary: ["objectSid"])
+        }
+        return Self.owners(entries, asked: seen)
+    }
+
+    /// The owners of the SIDs in `asked` among `entries`, keyed by each entry's own `objectSid`. An entry is
+    /// ignored when its objectSid is not exactly one well-formed SID, is not one asked for, or it has no
+    /// sAMAccountName (a foreign security principal: such a SID stays unresolved). A SID held by more than
+    /// one entry (a hostile directory, or duplicate SIDs) is a computer only if every holder is one, so that
+    /// kcdctl, which removes only computers' grants, never removes it on the strength of one of them; the
+    /// name is the first holder's.
+    static func owners(_ entries: [LDAPEntry], asked: Set<SecurityIdentifier>) -> [SecurityIdentifier: SIDOwner] {
+        var owners: [SecurityIdentifier: SIDOwner] = [:]
+        for entry in entries {
+            guard let sid = singleSID(entry["objectSid"]), asked.contains(sid),
+                let account = entry["sAMAccountName"].first
+            else { continue }
+            let isComputer = entry["objectClass"].contains { $0.lowercased() == "computer" }
+            if let earlier = owners[sid] {
+                owners[sid]?.isComputer = earlier.isComputer && isComputer
+            } else {
+                owners[sid] = SIDOwner(accountName: account, isComputer: isComputer)
+            }
+        }
+        return owners
+    }
+
+    /// The SID of an `objectSid` read as base64: nil unless there is exactly one value and it is a well-formed SID.
+    static func singleSID(_ values: [String]) -> SecurityIdentifier? {
+        guard values.count == 1, let data = Data(base64Encoded: values[0]) else { return nil }
+        return try? SecurityIdentifier(bytes: Array(data))
+    }
+
+    /// The computer an entry describes, its binary attributes read as base64 (`binaryAttributes`):
+    /// - `objectSid`: nil unless exactly one value that is a well-formed SID;
+    /// - `msDS-AllowedToActOnBehalfOfOtherIdentity`: nil when absent (no value); the bytes of its one value; and
+    ///   for anything else, which AD never holds in this single-valued attribute (more than one value, a value that
+    ///   is not base64), `[]`: never decodes as a descriptor, so the reconciler reports the host's descriptor as
+    ///   corrupt and writes nothing to it, where nil would be taken for "no descriptor" and a first value for all.
     static func computer(_ entry: LDAPEntry) -> ObservedComputer? {
         guard let account = entry["sAMAccountName"].first else { return nil }
         let name = account.hasSuffix("$") ? String(account.dropLast()) : account
@@ -95,7 +161,15 @@ public final class ActiveDirectory: Directory {
             userAccountControl: entry["userAccountControl"].first.flatMap(UserAccountControl.init(ldapValue:)) ?? [],
             allowedToDelegateTo: entry["msDS-AllowedToDelegateTo"],
             servicePrincipalNames: entry["servicePrincipalName"], usnChanged: entry["uSNChanged"].first,
-            whenChanged: entry["whenChanged"].first)
+            whenChanged: entry["whenChanged"].first, objectSid: singleSID(entry["objectSid"]),
+            allowedToActOnBehalf: securityDescriptor(entry["msDS-AllowedToActOnBehalfOfOtherIdentity"]))
+    }
+
+    /// See `computer(_:)`: nil for no value, the one value's bytes, else `[]` (corrupt).
+    static func securityDescriptor(_ values: [String]) -> [UInt8]? {
+        guard !values.isEmpty else { return nil }
+        guard values.count == 1, let data = Data(base64Encoded: values[0]) else { return [] }
+        return Array(data)
     }
 
     private var mappings: SPNMappings?

@@ -27,7 +27,11 @@ final class CAllocations {
 
     /// A value as LDAP carries it: its bytes and their count, whatever they are (NUL included).
     func berval(_ value: String) -> UnsafeMutablePointer<CLDAP.berval> {
-        let bytes = Array(value.utf8)
+        berval(bytes: Array(value.utf8))
+    }
+
+    /// Bytes as LDAP carries them, with their count as the length (never up to a NUL).
+    func berval(bytes: [UInt8]) -> UnsafeMutablePointer<CLDAP.berval> {
         let bv = array(of: CLDAP.berval.self, count: 1)
         bv.pointee = CLDAP.berval(
             bv_len: ber_len_t(bytes.count),
@@ -49,14 +53,18 @@ final class CAllocations {
         return list
     }
 
-    /// The NULL-terminated `LDAPMod **` of one modify request, every value an explicit-length berval.
+    /// The NULL-terminated `LDAPMod **` of one modify request, every value an explicit-length berval: a text
+    /// value's UTF-8 bytes, a binary operation's values decoded from base64. A value of a binary operation that
+    /// is not base64 refuses the whole request, before anything is sent.
     func modifications(
         _ modifications: [AttributeOperation]
     ) throws -> UnsafeMutablePointer<UnsafeMutablePointer<LDAPMod>?> {
         let mods = array(of: UnsafeMutablePointer<LDAPMod>?.self, count: modifications.count + 1)
         for (i, m) in modifications.enumerated() {
             let values = array(of: UnsafeMutablePointer<CLDAP.berval>?.self, count: m.values.count + 1)
-            for (j, v) in m.values.enumerated() { values[j] = berval(v) }
+            for (j, v) in m.values.enumerated() {
+                values[j] = m.binary ? berval(bytes: try Self.decodedBinary(v, index: j, of: m)) : berval(v)
+            }
             let mod = array(of: LDAPMod.self, count: 1)
             mod.pointee.mod_op = (m.kind == .add ? LDAP_MOD_ADD : LDAP_MOD_DELETE) | LDAP_MOD_BVALUES
             mod.pointee.mod_type = try string(m.attribute)
@@ -64,6 +72,18 @@ final class CAllocations {
             mods[i] = mod
         }
         return mods
+    }
+
+    /// The bytes of value `index` of a binary operation, from its base64.
+    static func decodedBinary(_ value: String, index: Int, of operation: AttributeOperation) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: value) else {
+            throw LDAPError(
+                code: .paramError, operation: "encode a request",
+                diagnostic:
+                    "value \(index + 1) of the \(operation.kind) of \(Printable.escape(operation.attribute)) is binary but not base64: \(Printable.quoted(value))"
+            )
+        }
+        return Array(data)
     }
 
     private func copy(_ bytes: [UInt8], terminated: Bool) -> UnsafeMutableRawPointer {
@@ -79,9 +99,25 @@ extension AttributeOperation {
     /// The bytes libldap would send for each value of `modifications`, read back through the C structures
     /// the request is built from (for the tests and the fuzzer of the value encoder).
     @_spi(Testing) public static func encodedValues(_ modifications: [AttributeOperation]) throws -> [[[UInt8]]] {
+        try encodedRequest(modifications).map(\.values)
+    }
+
+    /// One `LDAPMod` of a request as libldap reads it.
+    struct EncodedModification: Equatable {
+        /// Nil for an operation other than LDAP_MOD_ADD and LDAP_MOD_DELETE.
+        var kind: Kind?
+        /// LDAP_MOD_BVALUES: the values are bervals (bytes and a length), not C strings.
+        var bvalues: Bool
+        var attribute: String
+        /// Each value's `bv_len` bytes from `bv_val`.
+        var values: [[UInt8]]
+    }
+
+    /// The request `modifications` become, read back from its C structures.
+    static func encodedRequest(_ modifications: [AttributeOperation]) throws -> [EncodedModification] {
         let c = CAllocations()
         let mods = try c.modifications(modifications)
-        var out: [[[UInt8]]] = []
+        var out: [EncodedModification] = []
         var i = 0
         while let mod = mods[i] {
             var values: [[UInt8]] = []
@@ -90,7 +126,12 @@ extension AttributeOperation {
                 values.append(Array(UnsafeRawBufferPointer(start: bv.pointee.bv_val, count: Int(bv.pointee.bv_len))))
                 j += 1
             }
-            out.append(values)
+            let op = mod.pointee.mod_op
+            out.append(
+                EncodedModification(
+                    kind: [LDAP_MOD_ADD: .add, LDAP_MOD_DELETE: .delete][op & ~LDAP_MOD_BVALUES],
+                    bvalues: op & LDAP_MOD_BVALUES != 0,
+                    attribute: String(cString: mod.pointee.mod_type), values: values))
             i += 1
         }
         return out

@@ -92,12 +92,14 @@ extension LDAPConnection {
         var attribute = ldap_first_attribute(ld, entry, &ber)
         while let name = attribute {
             let key = String(cString: name).lowercased()
+            // By the name without options: a ranged chunk (`objectsid;range=0-*`) is as binary as the attribute.
+            let isBinary = !binary.isEmpty && binary.contains(String(key.prefix { $0 != ";" }))
             var values: [String] = []
             if let list = ldap_get_values_len(ld, entry, name) {
                 var i = 0
                 while let bv = list[i] {
                     let bytes = UnsafeRawBufferPointer(start: bv.pointee.bv_val, count: Int(bv.pointee.bv_len))
-                    values.append(binary.contains(key) ? Data(bytes).base64EncodedString() : interner.string(bytes))
+                    values.append(isBinary ? Data(bytes).base64EncodedString() : interner.string(bytes))
                     i += 1
                 }
                 ldap_value_free_len(list)

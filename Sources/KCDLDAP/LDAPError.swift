@@ -54,6 +54,10 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
             "Check the URI, that the server listens there and, for TLS, that its certificate is trusted "
                 + "(directory.tls.caFile) and carries the name in the URI"
         case .timeout: "Raise --timeout if the server is only slow"
+        case .constraintViolation where operation.contains("msDS-AllowedToActOnBehalfOfOtherIdentity"):
+            "If the server says the attribute can only be modified as system, this domain controller lets no LDAP "
+                + "client write msDS-AllowedToActOnBehalfOfOtherIdentity: its schema marks the attribute system-only "
+                + "and, unlike Windows DCs, it enforces that for administrators too (Samba 4.17 does)"
         default: nil
         }
     }

@@ -45,6 +45,8 @@ public struct LDAPResultCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let noSuchAttribute = Self(LDAP_NO_SUCH_ATTRIBUTE)
     /// `LDAP_TYPE_OR_VALUE_EXISTS`: a value-level add of a value already there.
     public static let attributeOrValueExists = Self(LDAP_TYPE_OR_VALUE_EXISTS)
+    /// `LDAP_CONSTRAINT_VIOLATION` (19): e.g. Samba's answer to any LDAP write of a system-only attribute.
+    public static let constraintViolation = Self(LDAP_CONSTRAINT_VIOLATION)
     public static let noSuchObject = Self(LDAP_NO_SUCH_OBJECT)
     /// `LDAP_REFERRAL` (10): the server will not do it and names another; a read-only DC's answer to a write.
     public static let referral = Self(LDAP_REFERRAL)
