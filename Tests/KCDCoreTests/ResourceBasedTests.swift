@@ -235,4 +235,17 @@ import Testing
         c.allowedToActOnBehalf = [1, 2, 3]
         #expect(ComputerText.render(c).contains("NOT a valid security descriptor"))
     }
+    /// The manifest: `mode: resource-based` loads; smbStorage and extraTargets are refused in such a cluster,
+    /// at their line.
+    @Test func theManifestTakesResourceBasedWithoutStorageOrExtraTargets() throws {
+        let rbcd = validManifest.replacingOccurrences(of: "mode: any-protocol", with: "mode: resource-based")
+        #expect(try parse(rbcd).clusters[0].mode == .resourceBased)
+        #expect(
+            manifestError(rbcd + "\n    smbStorage: [FS01]")
+                == "m.yaml:12:17: cluster 'hv-prod-a' is resource-based: smbStorage is for classic modes (resource-based delegation is written on the target, and kcdctl writes only the cluster's hosts); grant storage servers with a classic cluster or by hand"
+        )
+        #expect(
+            manifestError(rbcd + "\n    extraTargets: [http/web01]")?.contains("extraTargets is for classic modes")
+                == true)
+    }
 }

@@ -289,12 +289,8 @@ private struct Reader {
         guard let mode = try oneOf(map, "mode", DelegationMode.self) else {
             throw error(
                 node,
-                "\(what) has no mode: write mode: any-protocol (what Hyper-V live migration over WinRM needs) or mode: kerberos-only"
+                "\(what) has no mode: write mode: any-protocol (what Hyper-V live migration over WinRM needs), mode: kerberos-only or mode: resource-based"
             )
-        }
-        // Issue 15 in progress: the reconciler does not write resource-based delegation yet.
-        guard mode != .resourceBased else {
-            throw error(map["mode"] ?? node, "\(what): mode resource-based is not supported yet")
         }
 
         var services = Manifest.defaultServices
