@@ -46,7 +46,8 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
         case .insufficientAccessRights:
             "Writing msDS-AllowedToDelegateTo and the delegation bits of userAccountControl needs write access to "
                 + "them and the SeEnableDelegationPrivilege user right on the domain controllers (Domain Admins "
-                + "have both)"
+                + "have both); msDS-AllowedToActOnBehalfOfOtherIdentity (resource-based) needs write access to it "
+                + "only"
         case .invalidCredentials: "Check the bind DN and the password"
         case .strongerAuthRequired:
             "The server requires an encrypted connection for this bind: use ldaps:// or StartTLS"

@@ -90,3 +90,27 @@ extension MultiDC {
         #expect(refused?.contains("refused") == true, "\(proof.stdout)")
     }
 }
+
+/// Samba as it ships refuses LDAP writes of msDS-AllowedToActOnBehalfOfOtherIdentity (system-only, also for
+/// administrators), where Windows DCs take them: kcdctl says so, names the host, and nothing is written.
+extension MultiDC {
+    @Test func resourceBasedApplyOnStockSambaExplainsTheRefusal() throws {
+        let names = MultiDCLab.names("r", "s")
+        try lab.addComputers(names, on: lab.dc1)
+        try lab.waitForComputers(names, on: lab.dc2)
+        let manifest = try lab.manifest(hosts: names, uri: "ldaps://\(lab.dc1)", mode: "resource-based")
+        defer { try? FileManager.default.removeItem(atPath: manifest) }
+        let apply = try lab.kcdctl("apply", "-f", manifest, "--auto-approve")
+        #expect(apply.status == 1, "\(apply.stdout)\(apply.stderr)")
+        #expect(apply.stderr.contains("19 constraintViolation"), "\(apply.stderr)")
+        #expect(apply.stderr.contains("its schema marks the attribute system-only"), "\(apply.stderr)")
+        for name in names {
+            let read = try lab.ldap(
+                "ldapsearch", lab.dc1,
+                ["-LLL", "-b", lab.dn(name), "-s", "base", "msDS-AllowedToActOnBehalfOfOtherIdentity"])
+            #expect(
+                read.status == 0 && !read.stdout.contains("msDS-AllowedToActOnBehalfOfOtherIdentity:"), "\(read.stdout)"
+            )
+        }
+    }
+}

@@ -136,7 +136,9 @@ struct MultiDCLab: Sendable {
 
     /// A manifest with `directory.domain` only (no uri, no baseDN): DCs found through DNS SRV. With `uri`, it
     /// names that one DC (and the base DN): every write goes there.
-    func manifest(hosts: [String], site: String? = nil, uri: String? = nil) throws -> String {
+    func manifest(hosts: [String], site: String? = nil, uri: String? = nil, mode: String = "any-protocol") throws
+        -> String
+    {
         let file = NSTemporaryDirectory() + "kcdctl-mdc-\(UUID().uuidString).yaml"
         try """
         version: 1
@@ -150,7 +152,7 @@ struct MultiDCLab: Sendable {
             passwordFile: \(passwordFile)
         clusters:
           - name: c
-            mode: any-protocol
+            mode: \(mode)
             hosts: [\(hosts.joined(separator: ", "))]
 
         """.write(toFile: file, atomically: true, encoding: .utf8)
