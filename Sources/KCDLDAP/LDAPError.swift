@@ -55,6 +55,10 @@ public struct LDAPError: Error, Equatable, CustomStringConvertible {
             "Check the URI, that the server listens there and, for TLS, that its certificate is trusted "
                 + "(directory.tls.caFile) and carries the name in the URI"
         case .timeout: "Raise --timeout if the server is only slow"
+        case .adminLimitExceeded where operation.hasPrefix("modify"):
+            "The object would hold more values across its multi-valued attributes (msDS-AllowedToDelegateTo and "
+                + "servicePrincipalName together) than the DC stores in one record; set directory.valueLimit to what "
+                + "this DC takes so that plan refuses it beforehand, and \(ValueBudget.advice)"
         case .constraintViolation where operation.contains("msDS-AllowedToActOnBehalfOfOtherIdentity"):
             "If the server says the attribute can only be modified as system, this domain controller lets no LDAP "
                 + "client write msDS-AllowedToActOnBehalfOfOtherIdentity: its schema marks the attribute system-only "

@@ -47,6 +47,9 @@ public struct LDAPResultCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let attributeOrValueExists = Self(LDAP_TYPE_OR_VALUE_EXISTS)
     /// `LDAP_CONSTRAINT_VIOLATION` (19): e.g. Samba's answer to any LDAP write of a system-only attribute.
     public static let constraintViolation = Self(LDAP_CONSTRAINT_VIOLATION)
+    /// `LDAP_ADMINLIMIT_EXCEEDED` (11): on a modify, Active Directory's answer when the object's record would be
+    /// too large (about 1,200 non-linked multi-valued values with 8 KB pages).
+    public static let adminLimitExceeded = Self(LDAP_ADMINLIMIT_EXCEEDED)
     public static let noSuchObject = Self(LDAP_NO_SUCH_OBJECT)
     /// `LDAP_REFERRAL` (10): the server will not do it and names another; a read-only DC's answer to a write.
     public static let referral = Self(LDAP_REFERRAL)

@@ -29,6 +29,7 @@ extension Kcdctl {
                 for problem in problems { Terminal.err("\(path): \(problem)\n") }
                 return .failure
             }
+            for warning in ValueBudget.warnings(m) { Terminal.warn("\(path): \(warning)") }
             // How many values the manifest declares does not depend on the DNS suffix.
             let values = DesiredState.expand(m, domain: "").hosts.reduce(0) { $0 + $1.targets.count }
             Terminal.out(

@@ -32,6 +32,22 @@ func manifestError(_ yaml: String) -> String? {
 }
 
 @Suite struct ManifestLoading {
+
+    @Test func valueLimit() throws {
+        #expect(try parse(validManifest).directory.valueLimit == 1200)
+        let custom = validManifest.replacingOccurrences(
+            of: "  baseDN: DC=corp,DC=example,DC=com\n",
+            with: "  baseDN: DC=corp,DC=example,DC=com\n  valueLimit: 3200\n")
+        #expect(try parse(custom).directory.valueLimit == 3200)
+        for bad in ["0", "-1", "many", "2000000"] {
+            let yaml = validManifest.replacingOccurrences(
+                of: "  baseDN: DC=corp,DC=example,DC=com\n",
+                with: "  baseDN: DC=corp,DC=example,DC=com\n  valueLimit: \(bad)\n")
+            #expect(
+                manifestError(yaml)?.contains("directory.valueLimit must be a whole number from 1 to 1000000") == true,
+                "\(bad)")
+        }
+    }
     @Test func defaultsApply() throws {
         let m = try parse(validManifest)
         let c = try #require(m.clusters.first)

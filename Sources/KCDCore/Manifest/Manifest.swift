@@ -98,6 +98,14 @@ public struct DirectorySettings: Sendable, Equatable {
     public var tls: TLSSettings
     public var auth: AuthSettings
 
+    /// The most values a computer object may hold across `msDS-AllowedToDelegateTo` and `servicePrincipalName`
+    /// (`directory.valueLimit`): the plan refuses a change that would exceed it (`ValueBudget`).
+    public var valueLimit = Self.defaultValueLimit
+    /// Active Directory's practical limit of non-linked multi-valued values per object (8 KB database pages).
+    public static let defaultValueLimit = 1200
+    /// The highest `directory.valueLimit` accepted.
+    public static let valueLimitCeiling = 1_000_000
+
     public init(
         uri: String? = nil, baseDN: String? = nil, domain: String? = nil, site: String? = nil,
         tls: TLSSettings = .init(), auth: AuthSettings

@@ -190,7 +190,8 @@ private struct Reader {
 
     func directorySettings(_ node: Node) throws -> DirectorySettings {
         let map = try mapping(node, "directory")
-        try checkKeys(map, allowed: ["uri", "baseDN", "domain", "site", "tls", "auth"], in: "directory")
+        try checkKeys(
+            map, allowed: ["uri", "baseDN", "domain", "site", "tls", "auth", "valueLimit"], in: "directory")
         let uri = try string(map, "uri")
         if let uri, let n = map["uri"], !DirectorySettings.hasLDAPScheme(uri) {
             throw error(n, "directory.uri must start with ldaps:// or ldap:// (got '\(uri)')")
@@ -261,7 +262,16 @@ private struct Reader {
                 )
             }
         }
-        let settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: domain, site: site, tls: tls, auth: auth)
+        var settings = DirectorySettings(uri: uri, baseDN: baseDN, domain: domain, site: site, tls: tls, auth: auth)
+        if let n = map["valueLimit"] {
+            guard let limit = wholeNumber(n), (1...DirectorySettings.valueLimitCeiling).contains(limit) else {
+                throw error(
+                    n,
+                    "directory.valueLimit must be a whole number from 1 to \(DirectorySettings.valueLimitCeiling) (1200 by default: Active Directory's limit with 8 KB database pages)"
+                )
+            }
+            settings.valueLimit = limit
+        }
         if let uri, let problem = settings.transportProblem(uri: uri) {
             throw error(map["uri"] ?? node, problem)
         }

@@ -1,7 +1,8 @@
 /// Diffs the desired state against the observed one. Pure: the same inputs give the same plan.
 public enum Reconciler {
     /// - Parameter targets: limit the plan to these hosts; nil for all.
-    /// - Throws: `MissingHostsError` when any managed host has no computer object: no plan is partial.
+    /// - Throws: `MissingHostsError` when any managed host has no computer object: no plan is partial;
+    ///   `ValueBudgetExceeded` when a host would hold more values than `directory.valueLimit`.
     /// - Parameter outsiders: computers outside the manifest that delegate to its hosts: each gets a warning,
     ///   since kcdctl no longer manages (nor removes) their own delegation.
     public static func plan(
@@ -34,11 +35,16 @@ public enum Reconciler {
                 unchanged.append(ComputerName(host.name))
             }
         }
-        return Plan(
+        let plan = Plan(
             changes: changes.sorted { $0.name < $1.name }.map(\.change),
             unchanged: unchanged.sorted().map(\.value),
             warnings: registrationWarnings(desired, byName, spnMappings) + outsiderWarnings(manifest, outsiders)
                 + dnsHostNameWarnings(manifest, domain: domain, byName))
+        let excesses = ValueBudget.excesses(plan, limit: manifest.directory.valueLimit)
+        guard excesses.isEmpty else {
+            throw ValueBudgetExceeded(excesses: excesses, limit: manifest.directory.valueLimit)
+        }
+        return plan
     }
 
     /// A host dropped from the manifest keeps its own delegation: kcdctl removes the others' delegation to it,
