@@ -42,7 +42,7 @@ ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATADIR)/zsh/vendor-completions,$(
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 # Documentation installed beside the example manifest.
 DOCS = README.md docs/install.md docs/manifest.md docs/operations.md docs/change-review.md docs/security.md \
-  docs/diagnostics.md docs/plan-format.md
+  docs/diagnostics.md docs/plan-format.md docs/windows-side.md
 
 # The package-test's Debian root is cached here between runs (a tarball made by debootstrap, ~130 MB).
 PACKAGE_TEST_CACHE ?= /var/cache/kcdctl-package-test

@@ -8,7 +8,11 @@ extension Kcdctl {
         static let configuration = CommandConfiguration(
             abstract:
                 "Read-only diagnosis of every known cause of 0x8009030E for the manifest's hosts and the given users.",
-            discussion: "Exit 0 no findings or information only, 2 warnings, 1 errors found (or kcdctl could not run).")
+            discussion: """
+                Exit 0 no findings or information only, 2 warnings, 1 errors found (or kcdctl could not run). \
+                With --user and no findings, a checklist of what to check on the Hyper-V hosts follows \
+                (docs/windows-side.md).
+                """)
 
         @OptionGroup var manifest: ManifestOption
         @OptionGroup var directory: DirectoryOptions
@@ -28,7 +32,9 @@ extension Kcdctl {
                 session.manifest, domain: session.domain, users: users, in: session.directory, now: Date(),
                 domainControllers: compareDomainControllers(session))
             session.logCounters()
-            Terminal.out(format == .json ? DoctorJSON.render(findings) : DoctorText.render(findings))
+            Terminal.out(
+                format == .json
+                    ? DoctorJSON.render(findings, users: users) : DoctorText.render(findings, users: users))
             return KCDCore.Doctor.exitStatus(findings)
         }
 

@@ -28,7 +28,7 @@ struct ApplyAgainstSamba {
         let r = try kcdctl("apply", "-f", try dc.manifest(hosts: hosts), "--auto-approve")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Converged: re-read 3 hosts; all match the manifest."))
-        #expect(r.stdout.contains("klist purge -li 0x3e7"))
+        #expect(r.stdout.contains("klist -li 0x3e7 purge"))
         let after = try dc.read(hosts)
         for host in hosts {
             let c = try #require(after[host])

@@ -228,7 +228,7 @@ struct KDCJudge {
                 "WARNING \(healthy): AD differs from the manifest: 4 delegation values missing, userAccountControl 0x1000 should be 0x1001000"
             ))
         #expect(drift.stdout.contains("INFO \(healthy): changed 0 min ago"))
-        #expect(drift.stdout.contains("fix: run klist purge -li 0x3e7 on \(healthy)"))
+        #expect(drift.stdout.contains("fix: run klist -li 0x3e7 purge on \(healthy)"))
 
         // Issue 10: right after an apply only information is left ("changed 0 min ago"): exit 0, so a CI
         // doctor step after apply passes.

@@ -246,7 +246,7 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
             findings(facts)
                 == (reported
                     ? [
-                        "info HV01: changed 14 min ago (2026-11-25T10:46:00Z) | fix: run klist purge -li 0x3e7 on HV01, or wait "
+                        "info HV01: changed 14 min ago (2026-11-25T10:46:00Z) | fix: run klist -li 0x3e7 purge on HV01, or wait "
                             + "until 2026-11-25T11:01:00Z"
                     ] : []))
     }
@@ -309,6 +309,40 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
                 }
 
                 """)
+    }
+
+    /// `doctor --user U` that finds nothing in AD points at the hosts; any finding, or no user named, does not.
+    @Test func windowsSideChecklistOnlyWhenUsersAreNamedAndNothingIsFound() {
+        let none = "No findings: nothing known to break live migration.\n"
+        #expect(DoctorText.render([], users: []) == none)
+        #expect(WindowsSideChecklist.items(findings: [], users: []) == nil)
+        #expect(WindowsSideChecklist.items(findings: Array(findings.suffix(1)), users: ["alice"]) == nil)
+        #expect(!DoctorText.render(Array(findings.suffix(1)), users: ["alice"]).contains("windows-side"))
+
+        let text = DoctorText.render([], users: ["alice", "bob@CORP.EXAMPLE.COM"])
+        #expect(
+            text.hasPrefix(none + "\nActive Directory is as live migration needs it for alice, bob@CORP.EXAMPLE.COM. "))
+        #expect(text.contains("If migration still fails, check the hosts (docs/windows-side.md):\n"))
+        let items = WindowsSideChecklist.items(findings: [], users: ["alice"]) ?? []
+        #expect(text.hasSuffix(items.map { "  - \($0)\n" }.joined()))
+        for needed in [
+            "Set-VMHost -VirtualMachineMigrationAuthenticationType Kerberos", "Enable-VMMigration", "TCP 6600",
+            "klist -li 0x3e7 purge", "kcdctl drift --all-dcs", "failover cluster", "Hyper-V-VMMS-Admin", "4769",
+        ] {
+            #expect(items.contains { $0.contains(needed) }, "\(needed)")
+        }
+        // A user name is what someone typed: shown escaped.
+        #expect(DoctorText.render([], users: ["eve\u{1b}[2J"]).contains("eve\\x1b[2J."))
+    }
+
+    @Test func doctorJSONCarriesTheChecklistOnlyWhenItApplies() throws {
+        #expect(!DoctorJSON.render([], users: []).contains("checklist"))
+        #expect(!DoctorJSON.render(findings, users: ["alice"]).contains("checklist"))
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(DoctorJSON.render([], users: ["alice"]).utf8))
+                as? [String: Any])
+        #expect(document["findings"] as? [Any] != nil)
+        #expect(document["checklist"] as? [String] == WindowsSideChecklist.items(findings: [], users: ["alice"]))
     }
 
     let inconclusive = DelegationProof(

@@ -303,7 +303,7 @@ public enum Doctor {
             return Finding(
                 .info, host, "changed \(Int(age / 60)) min ago (\(PlanDocument.timestamp(changed)))",
                 why: "Kerberos tickets the host obtained before the change still carry the old delegation",
-                fix: "run klist purge -li 0x3e7 on \(host), or wait until \(PlanDocument.timestamp(until))")
+                fix: "run klist -li 0x3e7 purge on \(host), or wait until \(PlanDocument.timestamp(until))")
         }
     }
 

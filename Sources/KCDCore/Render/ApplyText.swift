@@ -142,7 +142,7 @@ public enum ApplyText {
         """
 
         Kerberos tickets cached on these hosts still carry the old delegation: \(hosts.joined(separator: ", ")).
-        On each, run as administrator `klist purge -li 0x3e7` (the SYSTEM logon session), or wait about 15 minutes.
+        On each, run as administrator `klist -li 0x3e7 purge` (the SYSTEM logon session), or wait about 15 minutes.
 
         """
     }
