@@ -30,7 +30,7 @@ extension Kcdctl {
             let session = try Session.open(manifest: try manifest.path(), directory)
             let findings = try KCDCore.Doctor.examine(
                 session.manifest, domain: session.domain, users: users, in: session.directory, now: Date(),
-                domainControllers: compareDomainControllers(session))
+                domainControllers: compareDomainControllers(session), domainController: session.domainController.host)
             session.logCounters()
             Terminal.out(
                 format == .json

@@ -41,6 +41,7 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
             UserFacts(name: "ghost", dn: nil),
         ]
         facts.observed[1].whenChanged = "20261125105500.0Z"
+        facts.domainController = "dc01.corp.example.com"
         let found = Doctor.diagnose(facts).map { "\($0.severity.rawValue) \($0.subject): \($0.problem)" }
         #expect(
             found == [
@@ -53,7 +54,7 @@ func healthyFacts(mode: DelegationMode = .anyProtocol) -> Doctor.Facts {
                 "error \(mvsms)/hv02.corp.example.com: no account registers this SPN",
                 "warning cluster a: mode kerberos-only (no protocol transition)",
                 "warning HV01: AD differs from the manifest: userAccountControl 0x81000 should be 0x1000",
-                "info HV02: changed 5 min ago (2026-11-25T10:55:00Z)",
+                "info HV02: changed 5 min ago on dc01.corp.example.com (2026-11-25T10:55:00Z)",
             ])
     }
 

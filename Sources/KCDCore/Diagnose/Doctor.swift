@@ -68,12 +68,16 @@ public enum Doctor {
         public var domainControllers: DomainControllerComparison?
         /// Why the domain's DCs could not be listed.
         public var domainControllersUnlisted: String?
+        /// The DC read: `whenChanged` is not replicated, so a time is as this DC has it.
+        public var domainController: String?
 
         public init(
             manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
             spnHolders: [String: [String]], users: [UserFacts], now: Date,
-            domainControllers: DomainControllerComparison? = nil, domainControllersUnlisted: String? = nil
+            domainControllers: DomainControllerComparison? = nil, domainControllersUnlisted: String? = nil,
+            domainController: String? = nil
         ) {
+            self.domainController = domainController
             self.manifest = manifest
             self.domain = domain
             self.observed = observed
@@ -115,7 +119,7 @@ public enum Doctor {
     ///   - domainControllers: the domain's DCs compared, or why they could not be listed; nil when not read.
     public static func examine(
         _ manifest: Manifest, domain: String, users: [String], in directory: some DoctorDirectory, now: Date,
-        domainControllers: Result<DomainControllerComparison, ComparisonError>? = nil
+        domainControllers: Result<DomainControllerComparison, ComparisonError>? = nil, domainController: String? = nil
     ) throws -> [Finding] {
         let observed = try directory.computers(named: manifest.accountNames)
         let mappings = try directory.spnMappings()
@@ -127,7 +131,7 @@ public enum Doctor {
                 domainControllers: try? domainControllers?.get(),
                 domainControllersUnlisted: domainControllers.flatMap {
                     if case let .failure(error) = $0 { error.description } else { nil }
-                }))
+                }, domainController: domainController))
     }
 
     /// Every cause, most severe first, then by subject. Each cause is one function of the facts; a new cause
@@ -293,7 +297,8 @@ public enum Doctor {
         }
     }
 
-    /// A host changed so recently that tickets may still carry the old delegation.
+    /// A host changed so recently that tickets may still carry the old delegation. `whenChanged` is not
+    /// replicated (each DC sets its own, and unrelated writes bump it): the finding names the DC read.
     static func recentChanges(_ evidence: Evidence) -> [Finding] {
         evidence.facts.manifest.hosts.compactMap { host in
             guard let changed = evidence.computer(host)?.whenChanged.flatMap(generalizedTime) else { return nil }
@@ -301,7 +306,10 @@ public enum Doctor {
             guard age >= 0 && age < ticketLifetimeForPurge else { return nil }
             let until = changed.addingTimeInterval(ticketLifetimeForPurge)
             return Finding(
-                .info, host, "changed \(Int(age / 60)) min ago (\(PlanDocument.timestamp(changed)))",
+                .info, host,
+                "changed \(Int(age / 60)) min ago"
+                    + (evidence.facts.domainController.map { " on \($0)" } ?? "")
+                    + " (\(PlanDocument.timestamp(changed)))",
                 why: "Kerberos tickets the host obtained before the change still carry the old delegation",
                 fix: "run klist -li 0x3e7 purge on \(host), or wait until \(PlanDocument.timestamp(until))")
         }
