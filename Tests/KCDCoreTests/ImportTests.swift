@@ -104,6 +104,23 @@ final class MemoryImportDirectory: ImportDirectory {
 
     func domainControllers() throws -> [ObservedComputer] { controllers }
     func spnMappings() throws -> SPNMappings { ImportFixture.mappings }
+
+    /// Accounts that are not computers (users, groups), by SID.
+    var otherAccounts: [SecurityIdentifier: SIDOwner] = [:]
+    private(set) var sidReads: [[SecurityIdentifier]] = []
+
+    func accounts(withSIDs sids: [SecurityIdentifier]) throws -> [SecurityIdentifier: SIDOwner] {
+        sidReads.append(sids)
+        var found: [SecurityIdentifier: SIDOwner] = [:]
+        for sid in sids {
+            if let computer = computers.first(where: { $0.objectSid == sid }) {
+                found[sid] = SIDOwner(accountName: computer.name + "$", isComputer: true)
+            } else if let other = otherAccounts[sid] {
+                found[sid] = other
+            }
+        }
+        return found
+    }
 }
 
 @Suite struct ImportInference {

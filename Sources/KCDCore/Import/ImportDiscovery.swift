@@ -10,6 +10,9 @@ public protocol ImportDirectory {
     /// is a path to the whole domain.
     func domainControllers() throws -> [ObservedComputer]
     func spnMappings() throws -> SPNMappings
+    /// The accounts whose `objectSid` is one of `sids` (any kind of account); SIDs no account has are absent. The
+    /// same read as `Directory.accounts(withSIDs:)`: who the hosts' resource-based grants name.
+    func accounts(withSIDs sids: [SecurityIdentifier]) throws -> [SecurityIdentifier: SIDOwner]
 }
 
 /// Which Hyper-V hosts an import starts from.
@@ -24,25 +27,32 @@ public enum ImportScope: Sendable, Equatable {
 /// What the directory holds: the Hyper-V hosts, the other computers their delegation names, the domain
 /// controllers and the forest's SPN mappings. Raw: nothing here has been checked yet.
 public struct ImportObservation: Sendable, Equatable {
-    /// The computers the import starts from, and every computer named by a `Microsoft Virtual System Migration
-    /// Service/…` value of a host (followed until no new one appears). In the order read.
+    /// The computers the import starts from, every computer named by a `Microsoft Virtual System Migration
+    /// Service/…` value of a host, and every computer registering that service that a host's resource-based grant
+    /// names (followed until no new one appears). In the order read.
     public var hosts: [ObservedComputer]
-    /// The other computers named by a host's migration or cifs value (SMB storage, or a domain controller).
+    /// The other computers named by a host's migration or cifs value (SMB storage, or a domain controller), or
+    /// granted by a host's resource-based delegation (e.g. a management server).
     public var others: [ObservedComputer]
     /// Names a host's migration or cifs value points at that have no computer object (decommissioned hosts).
     public var missing: [String]
     public var domainControllers: [ObservedComputer]
     public var spnMappings: SPNMappings
+    /// Who the SIDs of the hosts' resource-based grants (of kcdctl's form) are, when they are not computers read
+    /// above (those are known by their objectSid): users, groups, other computers. SIDs no account has are absent.
+    public var sidOwners: [SecurityIdentifier: SIDOwner]
 
     public init(
         hosts: [ObservedComputer], others: [ObservedComputer] = [], missing: [String] = [],
-        domainControllers: [ObservedComputer] = [], spnMappings: SPNMappings = SPNMappings()
+        domainControllers: [ObservedComputer] = [], spnMappings: SPNMappings = SPNMappings(),
+        sidOwners: [SecurityIdentifier: SIDOwner] = [:]
     ) {
         self.hosts = hosts
         self.others = others
         self.missing = missing
         self.domainControllers = domainControllers
         self.spnMappings = spnMappings
+        self.sidOwners = sidOwners
     }
 }
 
@@ -67,7 +77,10 @@ extension Importer {
 
     /// Reads what an import needs: the hosts of `scope`, then, in rounds of one batched read each, every computer
     /// their migration and cifs values name that was not read yet (a computer named by a migration value is a
-    /// Hyper-V host whose own values are followed in turn); then the domain controllers and the SPN mappings.
+    /// Hyper-V host whose own values are followed in turn), and every computer their resource-based grants (of
+    /// kcdctl's form) name, found by one batched read of the SIDs no computer read so far has (a computer that
+    /// registers the migration service is a Hyper-V host, followed in turn); then the domain controllers and the
+    /// SPN mappings.
     public static func observe(_ directory: some ImportDirectory, scope: ImportScope) throws -> ImportObservation {
         var seeds: [ObservedComputer]
         switch scope {
@@ -91,12 +104,19 @@ extension Importer {
         // Names some host's migration value points at: those computers are Hyper-V hosts too.
         var migrationTargets = Set<ComputerName>()
         var missing: [String] = []
+        // SIDs of resource-based grants asked about, and who they are.
+        var askedSIDs = Set<SecurityIdentifier>()
+        var owners: [SecurityIdentifier: SIDOwner] = [:]
+        // Names asked only because a grant names them: not "missing" when absent (a value never named them).
+        var granted = Set<ComputerName>()
         // Each round follows the values of the hosts not followed yet. A chain of hosts each naming only the
         // next would take one round per link; real estates take one or two.
         while true {
             let pending = order.filter { hosts.contains($0) && !followed.contains($0) }
             guard !pending.isEmpty else { break }
             var wanted: [String] = []
+            var sids: [SecurityIdentifier] = []
+            let known = Set(read.values.compactMap(\.objectSid))
             for name in pending {
                 followed.insert(name)
                 for reference in references(of: read[name]!) {
@@ -104,13 +124,31 @@ extension Importer {
                     if reference.migration { migrationTargets.insert(key) }
                     if asked.insert(key).inserted { wanted.append(reference.name) }
                 }
+                for sid in grants(of: read[name]!) where !known.contains(sid) && askedSIDs.insert(sid).inserted {
+                    sids.append(sid)
+                }
+            }
+            if !sids.isEmpty {
+                let found = try directory.accounts(withSIDs: sids)
+                for sid in sids {
+                    guard let owner = found[sid] else { continue }
+                    owners[sid] = owner
+                    // A computer's sAMAccountName ends in `$`; only a name a manifest can hold is ever sent.
+                    guard owner.isComputer, owner.accountName.hasSuffix("$") else { continue }
+                    let name = String(owner.accountName.dropLast())
+                    guard ManifestLoader.computerNameProblem(name) == nil else { continue }
+                    if asked.insert(ComputerName(name)).inserted {
+                        wanted.append(name)
+                        granted.insert(ComputerName(name))
+                    }
+                }
             }
             if !wanted.isEmpty {
                 let found = try directory.computers(named: wanted).indexedByName()
                 for name in wanted {
                     let key = ComputerName(name)
                     guard let computer = found[key] else {
-                        missing.append(name)
+                        if !granted.contains(key) { missing.append(name) }
                         continue
                     }
                     read[key] = computer
@@ -124,7 +162,15 @@ extension Importer {
             hosts: order.filter(hosts.contains).map { read[$0]! },
             others: order.filter { !hosts.contains($0) }.map { read[$0]! },
             missing: missing, domainControllers: try directory.domainControllers(),
-            spnMappings: try directory.spnMappings())
+            spnMappings: try directory.spnMappings(), sidOwners: owners)
+    }
+
+    /// The SIDs a computer's `msDS-AllowedToActOnBehalfOfOtherIdentity` grants in kcdctl's form; none when the
+    /// value is absent or does not decode (import reports that).
+    static func grants(of computer: ObservedComputer) -> [SecurityIdentifier] {
+        guard let bytes = computer.allowedToActOnBehalf, let descriptor = try? SecurityDescriptor(decoding: bytes)
+        else { return [] }
+        return descriptor.kcdctlGrants
     }
 
     /// The computers a host's migration and cifs values name, by the first label of the value's host (only

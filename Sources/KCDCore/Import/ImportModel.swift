@@ -1,19 +1,25 @@
-/// One value of a host's `msDS-AllowedToDelegateTo` that import understood: a delegation to another Hyper-V
-/// host's migration or cifs service, or to an SMB storage server's cifs service.
+/// One delegation import understood: a value of a host's `msDS-AllowedToDelegateTo` to another Hyper-V host's
+/// migration or cifs service, or to an SMB storage server's cifs service; or a grant of kcdctl's form in a
+/// host's `msDS-AllowedToActOnBehalfOfOtherIdentity` to another Hyper-V host's objectSid.
 public struct ImportEdge: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         /// To another Hyper-V host: what makes two hosts one cluster.
         case peer
         /// To the cifs service of a computer that is not a Hyper-V host.
         case storage
+        /// Resource-based: `to`'s descriptor allows `from` (by objectSid) to delegate to it. Also makes two hosts
+        /// one cluster.
+        case resourceBased = "resource-based"
     }
     public var from: String
     public var to: String
     public var kind: Kind
-    /// `Microsoft Virtual System Migration Service` or `cifs`.
-    public var service: String
-    public var form: NameForm
-    /// As stored.
+    /// `Microsoft Virtual System Migration Service` or `cifs`; nil for a resource-based edge (it allows every
+    /// service of `to`).
+    public var service: String?
+    /// nil for a resource-based edge.
+    public var form: NameForm?
+    /// As stored; for a resource-based edge, the SID granted (`from`'s objectSid).
     public var value: String
 }
 
@@ -61,6 +67,8 @@ public struct ImportedHost: Sendable, Equatable, Codable {
     public var values: Int
     /// The inferred cluster, or nil for a host without any delegation.
     public var cluster: String?
+    /// Its objectSid, when the directory gave a well-formed one (what resource-based grants name).
+    public var objectSid: SecurityIdentifier? = nil
 }
 
 extension DelegationMode: Codable {}
@@ -114,7 +122,10 @@ public struct ImportTooLarge: Error, Equatable, CustomStringConvertible {
         var total = 0
         for c in manifest.clusters {
             let n = c.hosts.count
-            let perHost = (n - 1) * c.services.count * c.nameForms.count + 2 * c.smbStorage.count + c.extraTargets.count
+            // A resource-based host holds one grant per other host.
+            let perHost =
+                c.mode.isResourceBased
+                ? n - 1 : (n - 1) * c.services.count * c.nameForms.count + 2 * c.smbStorage.count + c.extraTargets.count
             let (values, overflow) = n.multipliedReportingOverflow(by: perHost)
             total = overflow ? Int.max : total.addingReportingOverflow(values).partialValue
             if n > Manifest.hostsPerClusterCeiling || overflow || total > maximumValues {

@@ -17,6 +17,12 @@
 /// - `mode`: the majority of the hosts' TRUSTED_TO_AUTH_FOR_DELEGATION bit (any-protocol on a tie, what live
 ///   migration over WinRM needs); hosts with unconstrained delegation do not vote, and lose it in the first plan.
 /// - `prune: managed`.
+/// - A grant of kcdctl's form in host B's `msDS-AllowedToActOnBehalfOfOtherIdentity` to another host A's
+///   objectSid is a *resource-based edge* (A may delegate to B); it joins hosts like a migration value. A group
+///   joined only by resource-based edges (no host delegates to another by `msDS-AllowedToDelegateTo`) is a
+///   cluster in mode `resource-based`, with the default services and name forms; a group with both is classic
+///   (the first plan revokes its grants). A host whose descriptor does not decode, or without an objectSid of
+///   its own, takes part in no resource-based edge. Grants to any other SID are not imported (findings).
 /// Anything that is not a valid computer name or SPN is never written: it becomes a finding.
 public enum Importer {
     /// Service classes whose delegation is a path to the domain when granted: a ticket to them as any user
@@ -45,8 +51,10 @@ public enum Importer {
             manifest.clusters.isEmpty
             ? Plan(changes: [], unchanged: [], warnings: [])
             : try Reconciler.plan(
-                manifest, domain: domain, observed: observed, spnMappings: observation.spnMappings)
+                manifest, domain: domain, observed: observed, spnMappings: observation.spnMappings,
+                sidOwners: inference.sidOwners(for: manifest))
         let security = inference.checkFirstPlan(plan)
+        inference.reportGrants(plan)
         var clusters = inference.clusters
         let summary =
             security + explain(plan, manifest: manifest, domain: domain, observed: observed, clusters: &clusters)
@@ -68,6 +76,7 @@ public enum Importer {
         let byName = observed.indexedByName()
         let desired = DesiredState.expand(manifest, domain: domain) { byName[ComputerName($0)]?.dnsHostName }
         var lacking: [String: (owner: String, hosts: [String], values: Int)] = [:]
+        var grants: [String] = []
         var lines: [String] = []
         var hostNotes: [String: String] = [:]
         for change in plan.changes {
@@ -81,6 +90,9 @@ public enum Importer {
                 lacking[key, default: (entry.owner, [], 0)].hosts.append(change.host)
                 lacking[key]!.values += entry.values
                 notes.append("lacks delegation to \(Printable.escape(entry.owner)) (\(values(entry.values)))")
+            }
+            if let rbcd = change.resourceBased {
+                grants += explain(rbcd, of: change, notes: &notes)
             }
             if !change.remove.isEmpty {
                 let list = change.remove.map { Printable.escape($0.value) }.joined(separator: ", ")
@@ -129,12 +141,53 @@ public enum Importer {
                 "The first plan changes nothing: \(hosts) host\(hosts == 1 ? "" : "s") in \(manifest.clusters.count) cluster\(manifest.clusters.count == 1 ? "" : "s") delegate exactly as the manifest declares."
             ]
         }
-        return additions + lines + [
-            "In all, the first plan changes \(s.hostsToChange) of \(s.hostsToChange + s.hostsUnchanged) hosts: adds \(values(s.valuesToAdd)), removes \(values(s.valuesToRemove)), changes userAccountControl on \(s.userAccountControlChanges)."
+        let allowed = plan.changes.reduce(0) { $0 + ($1.resourceBased?.allow.count ?? 0) }
+        let revoked = plan.changes.reduce(0) { $0 + ($1.resourceBased?.revoke.count ?? 0) }
+        let counts =
+            allowed + revoked == 0
+            ? "adds \(values(s.valuesToAdd)), removes \(values(s.valuesToRemove))"
+            : "adds \(values(s.valuesToAdd - allowed)) and \(Self.grants(allowed)), removes \(values(s.valuesToRemove - revoked)) and \(Self.grants(revoked))"
+        return additions + grants + lines + [
+            "In all, the first plan changes \(s.hostsToChange) of \(s.hostsToChange + s.hostsUnchanged) hosts: \(counts), changes userAccountControl on \(s.userAccountControlChanges)."
         ]
     }
 
+    /// A host's resource-based change in sentences, as a classic one: who lacks delegation to the host (the grants
+    /// its descriptor lacks), and which grants it holds that the manifest does not declare.
+    static func explain(_ rbcd: ResourceBasedChange, of change: HostChange, notes: inout [String]) -> [String] {
+        var lines: [String] = []
+        let attribute = ResourceBasedChange.attribute
+        if !rbcd.allow.isEmpty {
+            // The principals allowed are the cluster's hosts, named by the reconciler as `NAME$`.
+            let names = rbcd.allow.map { principal in
+                principal.accountName.map { Printable.escape($0.hasSuffix("$") ? String($0.dropLast()) : $0) }
+                    ?? principal.sid.description
+            }
+            let who =
+                names.count == 1 ? "\(names[0]) lacks" : "\(names.count) hosts (\(names.joined(separator: ", "))) lack"
+            let list = rbcd.allow.map(\.display).joined(separator: ", ")
+            lines.append(
+                "\(who) resource-based delegation to \(change.host): the first plan will allow \(list) in \(change.host)'s \(attribute) (\(grants(rbcd.allow.count)))"
+            )
+            notes.append(
+                "does not allow \(names.joined(separator: ", ")) (resource-based; \(grants(rbcd.allow.count)) to add)")
+        }
+        if !rbcd.revoke.isEmpty {
+            let list = rbcd.revoke.map(\.display).joined(separator: ", ")
+            let why =
+                change.mode.isResourceBased
+                ? "prune: managed revokes the grants of kcdctl's form to computers outside the cluster"
+                : "its cluster is \(change.mode.rawValue): grants to the manifest's hosts are revoked"
+            lines.append(
+                "\(change.host)'s \(attribute) allows \(list), which the manifest does not declare: the first plan will revoke \(rbcd.revoke.count == 1 ? "it" : "them") (\(why))"
+            )
+            notes.append("allows \(list), which no cluster declares (\(grants(rbcd.revoke.count)) to revoke)")
+        }
+        return lines
+    }
+
     static func values(_ n: Int) -> String { "\(n) value\(n == 1 ? "" : "s")" }
+    static func grants(_ n: Int) -> String { "\(n) resource-based grant\(n == 1 ? "" : "s")" }
 }
 
 /// The inference proper, over one observation.
@@ -152,6 +205,12 @@ struct Inference {
     var edges: [ImportEdge] = []
     var findings: [ImportFinding] = []
     var clusters: [ImportedCluster] = []
+    /// Grants of kcdctl's form in a host's descriptor that are no resource-based edge: the host's index, the SID,
+    /// who it is (escaped) and why it is no edge. Reported once the first plan says whether it revokes them
+    /// (`reportGrants`).
+    var unmatchedGrants: [(host: Int, sid: SecurityIdentifier, who: String, why: String)] = []
+    /// Hosts whose resource-based delegation is not imported, with a warning saying why.
+    var withoutResourceBased = Set<Int>()
 
     /// Lowercased short names and FQDNs → (index in hosts, or -1 - index in others).
     private var names: [String: Int] = [:]
@@ -168,6 +227,8 @@ struct Inference {
     mutating func infer() {
         admit()
         index()
+        // Per host A: the hosts whose descriptor allows A (A may delegate to them).
+        let (resourceBased, grantEdges) = resourceBasedEdges()
         // Per host: the values that are neither peer nor storage edges, by SPN key (first spelling).
         var otherValues: [[SPN]] = Array(repeating: [], count: hosts.count)
         // Per host: its migration and cifs values that name an account, in the order held.
@@ -221,14 +282,19 @@ struct Inference {
         // migrate and only one delegates cifs to the other (peers delegate to each other; a file server does
         // not delegate to its clients). Otherwise cifs joins the groups into one cluster: a host that lost its
         // migration values is still its peers' peer, and clusters that manage cifs only have no migration value.
+        // Resource-based edges join hosts as migration values do.
         var groups = UnionFind(hosts.count)
         for (h, values) in resolved.enumerated() {
             for (_, r) in values where r.target >= 0 && r.service == Importer.migrationService {
                 groups.union(h, r.target)
             }
         }
+        for (a, targets) in resourceBased.enumerated() {
+            for b in targets { groups.union(a, b) }
+        }
         let migrationGroup = hosts.indices.map { groups.root($0) }
         var migrating = Set<Int>()
+        for (a, targets) in resourceBased.enumerated() where !targets.isEmpty { migrating.insert(migrationGroup[a]) }
         var cifs = Set<[Int]>()
         for (h, values) in resolved.enumerated() {
             for (_, r) in values where r.target >= 0 {
@@ -267,9 +333,18 @@ struct Inference {
             }
             edges += hostEdges.sorted { $0.key < $1.key }.map(\.edge)
         }
-        let components = connected(peers)
+        edges += grantEdges
+        let components = connected(peers, resourceBased: resourceBased)
         for members in components {
+            let grants = members.reduce(0) { $0 + resourceBased[$1].count }
+            // A group joined only by resource-based edges is resource-based; one with a classic peer edge is
+            // classic, whatever grants its hosts also hold.
+            if grants > 0, members.allSatisfy({ peers[$0].isEmpty }) {
+                resourceBasedCluster(members, grants: grants)
+                continue
+            }
             cluster(members, storage: storage, otherValues: otherValues, peerUse: peerUse)
+            if grants > 0 { mixed(grants: grants) }
         }
         clusters.sort { ComputerName($0.cluster.hosts[0]) < ComputerName($1.cluster.hosts[0]) }
         for (i, c) in clusters.enumerated() {
@@ -280,13 +355,17 @@ struct Inference {
                 }
             }
         }
-        for host in hosts where host.clusterIndex == nil {
+        for (h, host) in hosts.enumerated() where host.clusterIndex == nil {
             let name = ComputerName(host.computer.name)
             let storageOf = edges.contains { $0.kind == .storage && ComputerName($0.to) == name }
+            let what =
+                withoutResourceBased.contains(h)
+                ? "a Hyper-V host in no cluster: it delegates to nothing by msDS-AllowedToDelegateTo, and its resource-based delegation is not imported (see its warning)"
+                : "a Hyper-V host that delegates to nothing, and no host delegates to it\(storageOf ? " but as SMB storage (its cifs service)" : "")"
             findings.append(
                 .init(
                     .note, host.computer.name,
-                    "a Hyper-V host that delegates to nothing, and no host delegates to it\(storageOf ? " but as SMB storage (its cifs service)" : ""): import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
+                    "\(what): import cannot tell which cluster it belongs to; it is listed, commented out, at the end of the manifest"
                 ))
         }
         var holders: [ComputerName: [String]] = [:]
@@ -347,7 +426,7 @@ struct Inference {
                         name: computer.name, dn: computer.dn, dnsHostName: computer.dnsHostName,
                         mode: uac.contains(.trustedToAuthForDelegation) ? .anyProtocol : .kerberosOnly,
                         unconstrained: uac.contains(.trustedForDelegation), userAccountControl: uac.flagNames,
-                        values: computer.allowedToDelegateTo.count, cluster: nil)))
+                        values: computer.allowedToDelegateTo.count, cluster: nil, objectSid: computer.objectSid)))
             if uac.contains(.trustedForDelegation) {
                 findings.append(
                     .init(
@@ -445,6 +524,18 @@ struct Inference {
         return lines
     }
 
+    /// A domain controller among a cluster's hosts: a finding, and the note for its entry.
+    mutating func checkDomainController(_ computer: ObservedComputer, in cluster: String) -> String? {
+        guard isDomainController(computer) else { return nil }
+        findings.append(
+            .init(
+                .security, computer.name,
+                "a domain controller in cluster \(cluster) (a host's migration value or resource-based grant names it, or it registers the migration service): the manifest would manage its delegation and bits, and every host of the cluster would delegate to its services as any user, a path to the whole domain. Remove it from the cluster unless you know why it is there."
+            ))
+        return
+            "SECURITY: a domain controller: kcdctl would manage its delegation, and its peers would delegate to its services"
+    }
+
     func isDomainController(_ computer: ObservedComputer) -> Bool {
         controllers[computer.name.asciiFastLowercased()] != nil
             || computer.userAccountControl.contains(.serverTrustAccount)
@@ -482,30 +573,25 @@ struct Inference {
         return "WARNING: its dNSHostName \(shown) is not its own DNS name"
     }
 
-    /// Connected components over the (undirected) peer edges, each sorted; hosts with no value at all excluded.
-    private func connected(_ peers: [[Int]]) -> [[Int]] {
-        var parent = Array(hosts.indices)
-        func root(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i {
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            }
-            return i
-        }
+    /// Connected components over the (undirected) peer and resource-based edges, each sorted; hosts with no
+    /// value at all and in no resource-based edge excluded.
+    private func connected(_ peers: [[Int]], resourceBased: [[Int]]) -> [[Int]] {
+        var parent = UnionFind(hosts.count)
+        var linked = Set<Int>()
         for (h, targets) in peers.enumerated() {
-            for t in targets {
-                let (a, b) = (root(h), root(t))
-                if a != b { parent[max(a, b)] = min(a, b) }
-            }
+            linked.formUnion(targets)
+            for t in targets { parent.union(h, t) }
         }
-        var targeted = Set<Int>()
-        for targets in peers { targeted.formUnion(targets) }
+        for (h, targets) in resourceBased.enumerated() where !targets.isEmpty {
+            linked.insert(h)
+            linked.formUnion(targets)
+            for t in targets { parent.union(h, t) }
+        }
         var groups: [Int: [Int]] = [:]
         for h in hosts.indices {
-            // A host without any value joins a cluster only when a peer delegates to it.
-            if hosts[h].computer.allowedToDelegateTo.isEmpty && !targeted.contains(h) { continue }
-            groups[root(h), default: []].append(h)
+            // A host without any value joins a cluster only when a peer delegates to it, or by a grant.
+            if hosts[h].computer.allowedToDelegateTo.isEmpty && !linked.contains(h) { continue }
+            groups[parent.root(h), default: []].append(h)
         }
         return groups.keys.sorted().map { groups[$0]! }
     }
@@ -606,16 +692,7 @@ struct Inference {
         for m in members {
             let computer = hosts[m].computer
             var notes: [String] = []
-            if isDomainController(computer) {
-                notes.append(
-                    "SECURITY: a domain controller: kcdctl would manage its delegation, and its peers would delegate to its services"
-                )
-                findings.append(
-                    .init(
-                        .security, computer.name,
-                        "a domain controller in cluster \(name) (a host's migration value names it, or it registers the migration service): the manifest would manage its delegation and bits, and every host of the cluster would delegate to its services as any user, a path to the whole domain. Remove it from the cluster unless you know why it is there."
-                    ))
-            }
+            if let note = checkDomainController(computer, in: name) { notes.append(note) }
             if forms.contains(.fqdn), let note = checkDNSHostName(computer, of: name, storage: false) {
                 notes.append(note)
             }

@@ -73,8 +73,11 @@ public enum ImportYAML {
             for host in c.hosts {
                 line("      - \(quoted(host))" + note(imported.hostNotes[ComputerName(host).key]))
             }
-            list("smbStorage", c.smbStorage.map { ($0, imported.storageNotes[ComputerName($0).key]) }, &out)
-            list("extraTargets", c.extraTargets.map { ($0.value, imported.extraTargetNotes[$0.key]) }, &out)
+            // A resource-based cluster may not have these keys at all (the loader refuses them, even empty).
+            if !c.mode.isResourceBased {
+                list("smbStorage", c.smbStorage.map { ($0, imported.storageNotes[ComputerName($0).key]) }, &out)
+                list("extraTargets", c.extraTargets.map { ($0.value, imported.extraTargetNotes[$0.key]) }, &out)
+            }
             line("    prune: \(quoted(c.prune.rawValue))")
         }
         if !result.unplaced.isEmpty {
