@@ -131,7 +131,7 @@ public final class ActiveDirectory: Directory {
             guard let sid = singleSID(entry["objectSid"]), asked.contains(sid),
                 let account = entry["sAMAccountName"].first
             else { continue }
-            let isComputer = entry["objectClass"].contains { $0.lowercased() == "computer" }
+            let isComputer = Self.isComputerAccount(entry["objectClass"])
             if let earlier = owners[sid] {
                 owners[sid]?.isComputer = earlier.isComputer && isComputer
             } else {
@@ -139,6 +139,16 @@ public final class ActiveDirectory: Directory {
             }
         }
         return owners
+    }
+
+    /// A computer account by its object classes: `computer`, but not a managed service account (standalone, group
+    /// or delegated), which inherits the class: a service's identity, whose grant `prune: managed` must not remove.
+    static func isComputerAccount(_ classes: [String]) -> Bool {
+        let lowered = Set(classes.map { $0.lowercased() })
+        return lowered.contains("computer")
+            && lowered.isDisjoint(with: [
+                "msds-managedserviceaccount", "msds-groupmanagedserviceaccount", "msds-delegatedmanagedserviceaccount",
+            ])
     }
 
     /// The SID of an `objectSid` read as base64: nil unless there is exactly one value and it is a well-formed SID.

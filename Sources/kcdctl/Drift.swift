@@ -88,7 +88,7 @@ extension Kcdctl {
                 Terminal.out("Apart from those, no drift" + (n == 0 ? ".\n" : ": \(hosts) on every DC read.\n"))
             case (false, let comparison):
                 Terminal.out(
-                    "DRIFT: AD does not match \(path)\(comparison == nil ? "" : " on any DC read"); "
+                    "DRIFT: AD does not match \(path)\(comparison == nil ? "" : " on every DC read"); "
                         + "`kcdctl apply` would make these changes:\n\n")
                 PlanText.write(plan, color: Terminal.color, detailed: detail.detailed, to: Terminal.out)
             }

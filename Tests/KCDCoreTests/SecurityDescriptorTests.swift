@@ -214,7 +214,9 @@ private let handBuilt: [(name: String, bytes: [UInt8])] = [
         let large = try #require(SecurityIdentifier(authority: 1 << 40, subAuthorities: [7]))
         #expect(large.description == "S-1-0x010000000000-7")
         #expect(try SecurityIdentifier("S-1-0x010000000000-7") == large)
-        #expect(try SecurityIdentifier("S-1-0x00000000000a-7").description == "S-1-10-7", "hex below 2^32 is accepted")
+        #expect(throws: SecurityIdentifier.SyntaxError.self, "hex below 2^32 is not the canonical spelling") {
+            try SecurityIdentifier("S-1-0x00000000000a-7")
+        }
         #expect(SecurityIdentifier(authority: 1 << 48, subAuthorities: []) == nil, "authority over 48 bits")
         #expect(SecurityIdentifier(authority: 5, subAuthorities: Array(repeating: 1, count: 16)) == nil)
     }

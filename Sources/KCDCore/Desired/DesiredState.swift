@@ -11,7 +11,8 @@ public struct DesiredState: Sendable, Equatable {
         /// Resource-based mode: the hosts this host's `msDS-AllowedToActOnBehalfOfOtherIdentity` must allow
         /// (every other host of its clusters), in manifest order.
         public var delegators: [String] = []
-        /// Resource-based mode: kcdctl-form grants of computer accounts not among `delegators` are removed.
+        /// `prune: managed`: kcdctl-form grants not among `delegators` may be removed from the host's descriptor
+        /// (`ResourceBasedPlanner.mayRevoke`: a managed host's, and in resource-based mode a computer account's).
         public var prunesGrants = false
     }
 
@@ -97,7 +98,7 @@ public struct DesiredState: Sendable, Equatable {
                             name: host, mode: cluster.mode, targets: targets,
                             managedServiceClasses: managed, clusters: [cluster.name],
                             delegators: uniqueNames(delegators),
-                            prunesGrants: cluster.mode.isResourceBased && cluster.prune == .managed))
+                            prunesGrants: cluster.prune == .managed))
                 }
             }
         }

@@ -70,14 +70,17 @@ public enum Doctor {
         public var domainControllersUnlisted: String?
         /// The DC read: `whenChanged` is not replicated, so a time is as this DC has it.
         public var domainController: String?
+        /// Who the SIDs of grants in the hosts' resource-based descriptors are (as `plan` reads them).
+        public var sidOwners: [SecurityIdentifier: SIDOwner] = [:]
 
         public init(
             manifest: Manifest, domain: String, observed: [ObservedComputer], spnMappings: SPNMappings,
             spnHolders: [String: [String]], users: [UserFacts], now: Date,
             domainControllers: DomainControllerComparison? = nil, domainControllersUnlisted: String? = nil,
-            domainController: String? = nil
+            domainController: String? = nil, owners: [SecurityIdentifier: SIDOwner] = [:]
         ) {
             self.domainController = domainController
+            self.sidOwners = owners
             self.manifest = manifest
             self.domain = domain
             self.observed = observed
@@ -122,6 +125,7 @@ public enum Doctor {
         domainControllers: Result<DomainControllerComparison, ComparisonError>? = nil, domainController: String? = nil
     ) throws -> [Finding] {
         let observed = try directory.computers(named: manifest.accountNames)
+        let owners = try Reconciliation(manifest: manifest, domain: domain, directory: directory).sidOwners(observed)
         let mappings = try directory.spnMappings()
         let spns = spnsToLookUp(manifest, domain: domain, observed: observed, mappings: mappings)
         return diagnose(
@@ -131,7 +135,7 @@ public enum Doctor {
                 domainControllers: try? domainControllers?.get(),
                 domainControllersUnlisted: domainControllers.flatMap {
                     if case let .failure(error) = $0 { error.description } else { nil }
-                }, domainController: domainController))
+                }, domainController: domainController, owners: owners))
     }
 
     /// Every cause, most severe first, then by subject. Each cause is one function of the facts; a new cause
@@ -278,11 +282,31 @@ public enum Doctor {
     /// What `plan` would change; not guessed while a host is missing (the plan would be refused).
     static func drift(_ evidence: Evidence) -> [Finding] {
         let facts = evidence.facts
-        guard facts.manifest.hosts.allSatisfy({ evidence.computer($0) != nil }),
-            let plan = try? Reconciler.plan(
-                facts.manifest, domain: facts.domain, observed: facts.observed,
-                spnMappings: facts.spnMappings)
-        else { return [] }
+        guard facts.manifest.hosts.allSatisfy({ evidence.computer($0) != nil }) else { return [] }
+        let plan: Plan
+        do {
+            plan = try Reconciler.plan(
+                facts.manifest, domain: facts.domain, observed: facts.observed, spnMappings: facts.spnMappings,
+                sidOwners: facts.sidOwners)
+        } catch let error as ValueBudgetExceeded {
+            return error.excesses.map { excess in
+                Finding(
+                    .error, excess.host,
+                    "would hold \(excess.total) values (\(excess.delegationValues) in msDS-AllowedToDelegateTo, \(excess.servicePrincipalNames) SPNs), more than directory.valueLimit (\(error.limit))",
+                    why: "a Windows DC refuses such a write (adminLimitExceeded), so plan and apply refuse it: the "
+                        + "delegation the manifest declares for it cannot be written",
+                    fix: ValueBudget.advice)
+            }
+        } catch let error as ResourceBasedDelegationError {
+            return [
+                Finding(
+                    .error, error.host, error.problem,
+                    why: "kcdctl cannot plan the host's resource-based delegation, so no apply changes anything",
+                    fix: "check the attribute (kcdctl show \(error.host)); clear or rewrite it by hand")
+            ]
+        } catch {
+            return []
+        }
         return plan.changes.map { change in
             var what: [String] = []
             if !change.add.isEmpty {
@@ -290,9 +314,21 @@ public enum Doctor {
             }
             if !change.remove.isEmpty { what.append("\(change.remove.count) not in the manifest") }
             if let uac = change.userAccountControl { what.append("userAccountControl \(uac.from) should be \(uac.to)") }
+            if let rbcd = change.resourceBased {
+                if !rbcd.allow.isEmpty {
+                    what.append(
+                        "\(rbcd.allow.count) resource-based grant\(rbcd.allow.count == 1 ? "" : "s") missing "
+                            + "(\(rbcd.allow.prefix(4).map(\.display).joined(separator: ", ")))")
+                }
+                if !rbcd.revoke.isEmpty {
+                    what.append(
+                        "\(rbcd.revoke.count) grant\(rbcd.revoke.count == 1 ? "" : "s") to revoke "
+                            + "(\(rbcd.revoke.prefix(4).map(\.display).joined(separator: ", ")))")
+                }
+            }
             return Finding(
                 .warning, change.host, "AD differs from the manifest: \(what.joined(separator: ", "))",
-                why: "a host missing a peer's SPNs cannot live-migrate to that peer",
+                why: "a host missing a peer's delegation cannot live-migrate to that peer",
                 fix: "kcdctl plan, then kcdctl apply")
         }
     }

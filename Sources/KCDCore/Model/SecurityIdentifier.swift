@@ -95,6 +95,8 @@ extension SecurityIdentifier {
             subAuthorities.append(UInt32(value))
         }
         self.init(checked: authority, subAuthorities)
+        // One spelling per SID: a hex authority below 2^32, `0X`, lower-case hex digits are refused.
+        guard description == text else { throw refuse("not the SID's canonical spelling \(description)") }
     }
 
     /// `5` or `0x00000000000A`: decimal below 2^32, or `0x` with exactly 12 hex digits.

@@ -74,7 +74,7 @@ public struct DomainControllerComparison: Sendable, Equatable {
         }
         let hosts = manifest.hosts.map(ComputerName.init).filter { targets?.contains($0) ?? true }
         var outcomes: [Outcome] = []
-        for reading in readings {
+        for (i, reading) in readings.enumerated() {
             guard let snapshot = reading.snapshot else {
                 outcomes.append(
                     Outcome(
@@ -82,21 +82,41 @@ public struct DomainControllerComparison: Sendable, Equatable {
                         failure: reading.failure ?? "not read"))
                 continue
             }
-            let (plan, missing) = try plan(manifest, domain: domain, snapshot, hosts: hosts)
-            outcomes.append(
-                Outcome(domainController: reading.domainController, plan: plan, missing: missing, failure: nil))
+            do {
+                let (plan, missing) = try plan(manifest, domain: domain, snapshot, hosts: hosts)
+                outcomes.append(
+                    Outcome(domainController: reading.domainController, plan: plan, missing: missing, failure: nil))
+            } catch  where i > 0 {
+                // Another DC whose read cannot be planned (a corrupt descriptor, the value budget) is named, not
+                // the end of the comparison: the DC read first decides whether the run fails.
+                outcomes.append(
+                    Outcome(
+                        domainController: reading.domainController, plan: nil, missing: [],
+                        failure: "its read cannot be planned: \(error)"))
+            }
         }
-        let read = zip(readings, outcomes).filter { $0.0.snapshot != nil }
+        let read = zip(readings, outcomes).compactMap { reading, outcome in
+            outcome.plan.map { plan in
+                (
+                    dc: reading.domainController, computers: reading.snapshot!.computers.indexedByName(), plan: plan,
+                    changed: Set(plan.changes.map { ComputerName($0.host) }),
+                    unchanged: Set(plan.unchanged.map(ComputerName.init))
+                )
+            }
+        }
         let disagreements = hosts.compactMap { host in
-            disagreement(
-                about: host,
-                read.map { ($0.0.domainController, $0.0.snapshot!.computers.indexedByName()[host], $0.1.plan!) })
+            disagreement(about: host, read.map { ($0.dc, $0.computers[host], $0.unchanged.contains(host)) })
         }
-        let disputed = Set(disagreements.map { ComputerName($0.host) })
+        // A disputed host that every DC holding it would change is drift as well: apply has to fix it anyway.
+        let disputed = Set(
+            disagreements.map { ComputerName($0.host) }.filter { host in
+                !read.allSatisfy { $0.computers[host] == nil || $0.changed.contains(host) }
+            })
         var drift = outcomes[0].plan!
         drift.changes.removeAll { disputed.contains(ComputerName($0.host)) }
         drift.unchanged.removeAll { disputed.contains(ComputerName($0)) }
-        let missingEverywhere = try self.missingEverywhere(manifest, domain: domain, reference, read.map(\.1.missing))
+        let missingEverywhere = try self.missingEverywhere(
+            manifest, domain: domain, reference, outcomes.filter { $0.plan != nil }.map(\.missing))
         return DomainControllerComparison(
             domainControllers: outcomes, disagreements: disagreements, drift: drift,
             missingEverywhere: missingEverywhere)
@@ -133,8 +153,9 @@ public struct DomainControllerComparison: Sendable, Equatable {
 
     /// The host's states when the DCs do not all hold the same values, delegation bits and existence; nil when
     /// they do (or only one DC was read).
+    /// - Parameter read: each DC read: the host as it holds it, and whether its plan leaves the host unchanged.
     static func disagreement(
-        about host: ComputerName, _ read: [(ReplicaDomainController, ObservedComputer?, Plan)]
+        about host: ComputerName, _ read: [(ReplicaDomainController, ObservedComputer?, matches: Bool)]
     ) -> Disagreement? {
         struct Key: Equatable {
             var values: Set<String>
@@ -158,10 +179,9 @@ public struct DomainControllerComparison: Sendable, Equatable {
         let allGrants = read.reduce(into: Set<String>()) { $0.formUnion(grants($1.1)) }
         return Disagreement(
             host: read.lazy.compactMap { $0.1?.name }.first ?? host.value,
-            states: read.map { dc, computer, plan in
+            states: read.map { dc, computer, matches in
                 HostState(
-                    domainController: dc, exists: computer != nil,
-                    matchesManifest: plan.unchanged.contains { ComputerName($0) == host },
+                    domainController: dc, exists: computer != nil, matchesManifest: matches,
                     lacks: all.subtracting(computer?.allowedToDelegateTo ?? []).sorted(),
                     delegationFlags: computer?.userAccountControl.intersection(.delegationFlags) ?? [],
                     lacksGrants: allGrants.subtracting(grants(computer)).sorted())

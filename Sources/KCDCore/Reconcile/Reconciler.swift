@@ -25,7 +25,7 @@ public enum Reconciler {
 
         var changes: [(name: ComputerName, change: HostChange)] = []
         var unchanged: [ComputerName] = []
-        let managedSIDs = Set(manifest.hosts.compactMap { byName[ComputerName($0)]?.objectSid })
+        let managedSIDs = ResourceBasedPlanner.managedSIDs(manifest, byName)
         for (host, current) in zip(desired.hosts, current) {
             let rbcd = try ResourceBasedPlanner.change(
                 host, current!, byName: byName, managedSIDs: managedSIDs, owners: sidOwners)
@@ -40,7 +40,7 @@ public enum Reconciler {
             unchanged: unchanged.sorted().map(\.value),
             warnings: registrationWarnings(desired, byName, spnMappings) + outsiderWarnings(manifest, outsiders)
                 + dnsHostNameWarnings(manifest, domain: domain, byName))
-        let excesses = ValueBudget.excesses(plan, limit: manifest.directory.valueLimit)
+        let excesses = ValueBudget.excesses(plan.changes, limit: manifest.directory.valueLimit)
         guard excesses.isEmpty else {
             throw ValueBudgetExceeded(excesses: excesses, limit: manifest.directory.valueLimit)
         }

@@ -116,6 +116,10 @@ public struct Reconciliation {
         var remaining = plan
         remaining.changes = changes
         try refuse { try invariant.check(remaining) }
+        // The value budget against this run's read (a saved plan carries no SPNs): refused before any write.
+        let limit = manifest.directory.valueLimit
+        let excesses = ValueBudget.excesses(changes, now: computers.indexedByName(), limit: limit)
+        guard excesses.isEmpty else { throw ValueBudgetExceeded(excesses: excesses, limit: limit) }
         send(changes, into: &report, shouldStop: shouldStop, record: record)
         return report
     }

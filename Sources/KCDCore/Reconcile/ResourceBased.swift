@@ -86,16 +86,15 @@ enum ResourceBasedPlanner {
     }
 
     /// What must change in `current`'s descriptor for `desired`: in resource-based mode, a grant of kcdctl's form
-    /// for each delegator's SID, and (prune managed) no kcdctl-form grant of another computer account; in a
-    /// classic mode, no kcdctl-form grant of a host of the manifest (a cluster switched back from resource-based).
+    /// for each delegator's SID; and under prune: managed, no kcdctl-form grant `mayRevoke` names.
     /// Every other ACE stays byte for byte.
     /// - Parameters:
     ///   - byName: every managed host read (the delegators' SIDs).
-    ///   - managedSIDs: the SIDs of the manifest's hosts.
+    ///   - managedSIDs: the SIDs of the manifest's hosts, with their names.
     ///   - owners: who the other SIDs in the descriptor belong to.
     static func change(
         _ desired: DesiredState.Host, _ current: ObservedComputer, byName: [ComputerName: ObservedComputer],
-        managedSIDs: Set<SecurityIdentifier>, owners: [SecurityIdentifier: SIDOwner]
+        managedSIDs: [SecurityIdentifier: String], owners: [SecurityIdentifier: SIDOwner]
     ) throws(ResourceBasedDelegationError) -> ResourceBasedChange? {
         let existing: SecurityDescriptor?
         do {
@@ -117,27 +116,61 @@ enum ResourceBasedPlanner {
         let grantedSet = Set(granted)
         let wantedSet = Set(wanted.map(\.sid))
         let allow = wanted.filter { !grantedSet.contains($0.sid) }
-        let revoke = granted.filter { sid in
-            guard !wantedSet.contains(sid) else { return false }
-            if !desired.mode.isResourceBased { return managedSIDs.contains(sid) }
-            return desired.prunesGrants && (managedSIDs.contains(sid) || owners[sid]?.isComputer == true)
+        let revoke = granted.filter {
+            mayRevoke($0, from: desired, declared: wantedSet, managedSIDs: managedSIDs, owners: owners)
         }.map { sid in
             ResourceBasedChange.Principal(
-                sid: sid,
-                accountName: owners[sid]?.accountName
-                    ?? byName.values.first { $0.objectSid == sid }.map { "\($0.name)$" })
+                sid: sid, accountName: owners[sid]?.accountName ?? managedSIDs[sid].map { "\($0)$" })
         }
         guard !allow.isEmpty || !revoke.isEmpty else { return nil }
-        let updated = (existing ?? SecurityDescriptor.kcdctl(allowing: []))
-            .updatingKcdctlGrants(adding: allow.map(\.sid), removing: Set(revoke.map(\.sid)))
-        let empty = updated.dacl?.entries.isEmpty ?? true
         let bytes: [UInt8]?
         do {
-            bytes = empty ? nil : try updated.encoded()
+            bytes = try newValue(existing, allowing: allow.map(\.sid), revoking: revoke.map(\.sid))
         } catch {
             throw ResourceBasedDelegationError(
                 host: desired.name, problem: "the new descriptor is too large (\(error))")
         }
         return ResourceBasedChange(allow: allow, revoke: revoke, from: current.allowedToActOnBehalf, to: bytes)
+    }
+
+    /// The managed hosts' SIDs, with each one's account name (the first host holding it).
+    static func managedSIDs(_ manifest: Manifest, _ byName: [ComputerName: ObservedComputer])
+        -> [SecurityIdentifier: String]
+    {
+        var sids: [SecurityIdentifier: String] = [:]
+        for host in manifest.hosts {
+            if let computer = byName[ComputerName(host)], let sid = computer.objectSid, sids[sid] == nil {
+                sids[sid] = computer.name
+            }
+        }
+        return sids
+    }
+
+    /// Whether a kcdctl-form grant of `sid` may be removed from `host`'s descriptor: only under `prune: managed`,
+    /// only when the manifest does not declare it there, and only when it is a managed host's (a cluster switched
+    /// back from resource-based, a host moved) or, in resource-based mode, a computer account's (a host dropped
+    /// from the cluster). The planner's rule, and the write invariant's: one function so they cannot differ.
+    static func mayRevoke(
+        _ sid: SecurityIdentifier, from host: DesiredState.Host, declared: Set<SecurityIdentifier>,
+        managedSIDs: [SecurityIdentifier: String], owners: [SecurityIdentifier: SIDOwner]
+    ) -> Bool {
+        guard host.prunesGrants, !declared.contains(sid) else { return false }
+        return managedSIDs[sid] != nil || (host.mode.isResourceBased && owners[sid]?.isComputer == true)
+    }
+
+    /// The value to write: `existing` (nil: absent) with these kcdctl-form grants added and removed, every other
+    /// part kept. Nil (delete the attribute) only when a grant was removed, no ACE is left, and nothing else in it
+    /// is someone else's (no group, no SACL, owner BUILTIN\Administrators or none): a foreign owner, group or
+    /// SACL is kept, with an empty DACL. The planner's value, and the one the write invariant expects.
+    static func newValue(
+        _ existing: SecurityDescriptor?, allowing allow: [SecurityIdentifier], revoking revoke: [SecurityIdentifier]
+    ) throws(SecurityDescriptorError) -> [UInt8]? {
+        let updated = (existing ?? SecurityDescriptor.kcdctl(allowing: []))
+            .updatingKcdctlGrants(adding: allow, removing: Set(revoke))
+        let nothingLeft =
+            !revoke.isEmpty && (existing?.dacl?.entries.isEmpty == false) && (updated.dacl?.entries.isEmpty ?? true)
+            && updated.group == nil && updated.sacl == nil
+            && (updated.owner == nil || updated.owner == .builtinAdministrators)
+        return nothingLeft ? nil : try updated.encoded()
     }
 }

@@ -17,15 +17,20 @@ public enum ValueBudget {
         public var total: Int { delegationValues + servicePrincipalNames }
     }
 
-    /// The hosts of `plan` that would hold more than `limit` values after their change (only a change that
+    /// The hosts of `changes` that would hold more than `limit` values after their change (only a change that
     /// adds can push a host over; a host already over it and not growing is left to the DC).
-    public static func excesses(_ plan: Plan, limit: Int) -> [Excess] {
-        plan.changes.compactMap { change in
+    /// - Parameter now: the hosts as read in this run, when the changes were computed earlier (a saved plan
+    ///   carries no SPNs, and SPNs registered since count too); nil: as each change read them.
+    public static func excesses(
+        _ changes: [HostChange], now: [ComputerName: ObservedComputer]? = nil, limit: Int
+    ) -> [Excess] {
+        changes.compactMap { change in
             guard !change.add.isEmpty else { return nil }
-            let values = change.observed.allowedToDelegateTo.count - change.remove.count + change.add.count
+            let current = now?[ComputerName(change.host)] ?? change.observed
+            let values = current.allowedToDelegateTo.count - change.remove.count + change.add.count
             let excess = Excess(
                 host: change.host, delegationValues: values,
-                servicePrincipalNames: change.observed.servicePrincipalNames.count)
+                servicePrincipalNames: current.servicePrincipalNames.count)
             return excess.total > limit ? excess : nil
         }
     }

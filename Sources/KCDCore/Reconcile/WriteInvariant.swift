@@ -15,7 +15,7 @@
 public struct WriteInvariant: Sendable {
     private let desired: [ComputerName: DesiredState.Host]
     private let observed: [ComputerName: ObservedComputer]
-    private let managedSIDs: Set<SecurityIdentifier>
+    private let managedSIDs: [SecurityIdentifier: String]
     private let sidOwners: [SecurityIdentifier: SIDOwner]
 
     /// - Parameters:
@@ -31,7 +31,7 @@ public struct WriteInvariant: Sendable {
         for host in state.hosts { desired[ComputerName(host.name)] = host }
         self.desired = desired
         self.observed = byName
-        self.managedSIDs = Set(manifest.hosts.compactMap { byName[ComputerName($0)]?.objectSid })
+        self.managedSIDs = ResourceBasedPlanner.managedSIDs(manifest, byName)
         self.sidOwners = sidOwners
     }
 
@@ -120,32 +120,33 @@ public struct WriteInvariant: Sendable {
         guard change.from == read.allowedToActOnBehalf else {
             throw violation("replace \(attribute)", "\(host.name) holds another value as read in this run")
         }
+        guard !change.allow.isEmpty || !change.revoke.isEmpty else {
+            throw violation("replace \(attribute)", "the change neither adds nor removes a grant")
+        }
         let declared = Set(host.delegators.compactMap { observed[ComputerName($0)]?.objectSid })
         for principal in change.allow where !declared.contains(principal.sid) {
             throw violation(
                 "allow \(principal.display) in \(attribute)", "the manifest does not declare it for \(host.name)")
         }
-        for principal in change.revoke {
-            let removable =
-                !declared.contains(principal.sid)
-                && (managedSIDs.contains(principal.sid)
-                    || (host.mode.isResourceBased && host.prunesGrants && sidOwners[principal.sid]?.isComputer == true))
-            guard removable else {
-                throw violation(
-                    "revoke \(principal.display) in \(attribute)",
-                    "only grants of computer accounts the manifest does not declare for \(host.name) may be removed (prune: managed)"
-                )
-            }
+        for principal in change.revoke
+        where !ResourceBasedPlanner.mayRevoke(
+            principal.sid, from: host, declared: declared, managedSIDs: managedSIDs, owners: sidOwners)
+        {
+            throw violation(
+                "revoke \(principal.display) in \(attribute)",
+                "only grants the manifest does not declare for \(host.name), of its hosts or (resource-based) of computer accounts, may be removed, and only under prune: managed"
+            )
         }
-        let before: SecurityDescriptor
+        let expected: [UInt8]?
         do {
-            before = try read.allowedToActOnBehalf.map { try SecurityDescriptor(decoding: $0) } ?? .kcdctl(allowing: [])
+            let before = try read.allowedToActOnBehalf.map { try SecurityDescriptor(decoding: $0) }
+            expected = try ResourceBasedPlanner.newValue(
+                before, allowing: change.allow.map(\.sid), revoking: change.revoke.map(\.sid))
         } catch {
-            throw violation("replace \(attribute)", "the value read is not a valid security descriptor")
+            throw violation(
+                "replace \(attribute)",
+                "the value read, with these grants, is not a descriptor kcdctl can write (\(error))")
         }
-        let after = before.updatingKcdctlGrants(
-            adding: change.allow.map(\.sid), removing: Set(change.revoke.map(\.sid)))
-        let expected = (after.dacl?.entries.isEmpty ?? true) ? nil : try? after.encoded()
         guard change.to == expected else {
             throw violation(
                 "replace \(attribute)",

@@ -58,7 +58,9 @@ public enum DomainControllerText {
                     + (state.lacks.count > 8 ? " and \(state.lacks.count - 8) more" : ""))
         }
         if !state.lacksGrants.isEmpty {
-            parts.append("lacks the resource-based grant of " + state.lacksGrants.prefix(8).joined(separator: ", "))
+            parts.append(
+                "lacks the resource-based grant of " + state.lacksGrants.prefix(8).joined(separator: ", ")
+                    + (state.lacksGrants.count > 8 ? " and \(state.lacksGrants.count - 8) more" : ""))
         }
         if flags {
             let names = state.delegationFlags.flagNames

@@ -105,7 +105,7 @@ public enum PlanText {
                 add: change.add.map(\.value), remove: change.remove.map(\.value),
                 from: change.userAccountControl?.from.rawValue, to: change.userAccountControl?.to.rawValue,
                 grants: change.resourceBased.map { r in
-                    r.allow.map { "+\($0.sid)" } + r.revoke.map { "-\($0.sid)" }
+                    r.allow.map { "+\($0.sid)" } + r.revoke.map { "-\($0.sid)" } + (r.to == nil ? ["deleted"] : [])
                 } ?? [])
             if members[key] == nil { order.append(key) }
             members[key, default: []].append(change)
