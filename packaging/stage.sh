@@ -14,9 +14,11 @@ die() { say "$*"; exit 1; }
 mkdir -p "$stage"
 [ -x "$bin" ] || die "no release binary at $bin (make release)"
 
-# One version: the binary's must be the one the Makefile read from the sources.
-got=$("$bin" --version)
-[ "$got" = "$version" ] || die "kcdctl --version says '$got', the sources say '$version'"
+# One version: the binary's (the second word of `kcdctl 0.2.0 (commit …, built …)`) must be the one the Makefile
+# stamped.
+line=$("$bin" --version)
+got=$(cut -d' ' -f2 <<<"$line")
+[ "$got" = "$version" ] || die "kcdctl --version says '$line', the build is $version"
 
 if [ ! -e "$stage/kcdctl" ] || [ "$bin" -nt "$stage/kcdctl" ]; then
   strip --remove-section=.comment --remove-section=.note -o "$stage/kcdctl.new" "$bin"
