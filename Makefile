@@ -2,7 +2,8 @@
 #   make demo   builds kcdctl, starts a throwaway Samba AD DC with HV01-HV04 and runs the whole loop
 #   make test   builds, starts the test DC, runs unit and integration tests, stops the DC
 # Also: make lint / make format (swift-format), make install (PREFIX, DESTDIR), make deb, make package-test (the .deb
-# installed into a Debian 12 root and run against a test DC; CI runs it after make test), make bench, make fuzz.
+# installed into a Debian 12 root and run against a test DC; CI runs it after make test), make bench, make fuzz,
+# make release VERSION=x.y.z (the .deb, the binary tarball and SHA256SUMS, reproducibly: docs/compatibility.md).
 # make test-multidc: two replicating Samba AD DCs and a DNS server in a network namespace, the MultiDCTests in it.
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
@@ -11,7 +12,7 @@ KCDCTL = .build/debug/kcdctl
 EXAMPLE = config/examples/hyperv-lab.yaml
 DC = Tests/dc
 
-.PHONY: all deps build lint format test test-multidc demo bench fuzz dc-up dc-down clean
+.PHONY: all deps stamp build lint format test test-multidc demo bench fuzz dc-up dc-down clean
 
 all: build
 
@@ -24,7 +25,13 @@ deps:
 	  echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-build: deps
+# Which kcdctl a development build is (kcdctl --version, plans, audit records): git describe and the commit,
+# written to a git-ignored Swift file when they change (packaging/stamp.sh; a plain `swift build` without it is
+# BuildInfo.unstamped). make release, make deb and make install stamp the release's VERSION instead.
+stamp:
+	@$(PKG)/stamp.sh
+
+build: deps stamp
 	$(SWIFT) build
 
 # swift-format (shipped with the toolchain) with the committed .swift-format: `make lint` checks, `make format` rewrites.
@@ -38,7 +45,7 @@ format:
 # The tests' DC and every file the tests and `swift test` make live in one folder under /tmp that is removed
 # afterwards, whatever happened: a test run leaves nothing behind. (A lab DC from `make demo` is stopped first:
 # both listen on the same ports.)
-test: deps lint
+test: deps stamp lint
 	@$(DC)/dc-down.sh >/dev/null 2>&1 || true
 	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
 	  echo "$(SWIFT) build --build-tests" && TMPDIR=$$run $(SWIFT) build --build-tests && \
@@ -49,7 +56,7 @@ test: deps lint
 # network namespace of its own; it coexists with the single test DC) and the MultiDCTests run inside that namespace;
 # one folder under /tmp for everything, removed afterwards. MULTIDC_BUILD: the build folder (--scratch-path).
 MULTIDC_BUILD ?= .build
-test-multidc: deps
+test-multidc: deps stamp
 	@run=$$(mktemp -d /tmp/kcdctl-tests.XXXXXX); \
 	  echo "$(SWIFT) build --build-tests --scratch-path $(MULTIDC_BUILD)" && \
 	  TMPDIR=$$run $(SWIFT) build --build-tests --scratch-path $(MULTIDC_BUILD) && \
@@ -91,7 +98,7 @@ dc-down:
 	$(DC)/dc-down.sh
 
 clean:
-	rm -rf .build .build-release
+	rm -rf .build .build-release Sources/KCDCore/Version/BuildStamp.generated.swift
 
 # Installing and packaging: make install, make deb, make package-test (packaging/package.mk).
 include packaging/package.mk

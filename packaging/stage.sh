@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares what make install and make deb install, from the release binary, in STAGE:
-#   kcdctl            stripped (as dh_strip does), checked to need no Swift toolchain at run time
+#   kcdctl            stripped (as dh_strip does), the same bytes in any build folder, checked to need no Swift
+#                     toolchain at run time
 #   kcdctl.1          the man page: swift-argument-parser's generate-manual on the binary, plus
 #                     packaging/man/kcdctl.1.extra (ENVIRONMENT, FILES, EXIT STATUS, EXAMPLES, SEE ALSO)
 #   completion.{bash,zsh,fish}   kcdctl --generate-completion-script
@@ -14,12 +15,32 @@ die() { say "$*"; exit 1; }
 mkdir -p "$stage"
 [ -x "$bin" ] || die "no release binary at $bin (make release)"
 
-# One version: the binary's must be the one the Makefile read from the sources.
-got=$("$bin" --version)
-[ "$got" = "$version" ] || die "kcdctl --version says '$got', the sources say '$version'"
+# One version: the binary's (the second word of `kcdctl 0.2.0 (commit …, built …)`) must be the one the Makefile
+# stamped.
+line=$("$bin" --version)
+got=$(cut -d' ' -f2 <<<"$line")
+[ "$got" = "$version" ] || die "kcdctl --version says '$line', the build is $version"
 
+# Reproducible wherever it is built: the compiler puts into each Swift object, in .swift_modhash, an MD5 of its
+# LLVM module (for incremental builds) that covers the source files' absolute paths, and the linker's build ID
+# hashes those bytes too. Nothing reads the section at run time: it is zeroed, and the build ID becomes the SHA-1
+# of the stripped binary with the ID itself zeroed (as debugedit --build-id recomputes it), so the same sources
+# give the same bytes in any folder.
+section() { readelf -S -W "$1" | sed -n 's/^ *\[ *[0-9]*\] //p' | awk -v name="$2" '$1 == name { print $4, $5 }'; }
+zero() { dd if=/dev/zero of="$1" bs=1 seek="$2" count="$3" conv=notrunc status=none; }
+reproducible() {
+  local file=$1 off size desc len id
+  if read -r off size < <(section "$file" .swift_modhash) && [ -n "$off" ]; then zero "$file" $((16#$off)) $((16#$size)); fi
+  read -r off size < <(section "$file" .note.gnu.build-id) && [ -n "$off" ] || die "the binary has no build ID note"
+  desc=$((16#$off + 16)) len=$((16#$size - 16)) # namesz, descsz, type, "GNU\0", then the ID
+  zero "$file" "$desc" "$len"
+  id=$(sha1sum "$file" | cut -c1-$((2 * len)))
+  printf "$(sed 's/../\\x&/g' <<<"$id")" | dd of="$file" bs=1 seek="$desc" conv=notrunc status=none
+  [[ "$(readelf -n "$file")" == *"Build ID: $id"* ]] || die "the build ID could not be set"
+}
 if [ ! -e "$stage/kcdctl" ] || [ "$bin" -nt "$stage/kcdctl" ]; then
   strip --remove-section=.comment --remove-section=.note -o "$stage/kcdctl.new" "$bin"
+  reproducible "$stage/kcdctl.new"
   mv "$stage/kcdctl.new" "$stage/kcdctl"
 fi
 # No run-time dependency on the toolchain: no RUNPATH/RPATH, no Swift runtime library among the NEEDED ones.

@@ -4,14 +4,12 @@ import KCDCore
 
 @main
 struct Kcdctl: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "kcdctl",
         abstract:
             "Keeps Kerberos constrained delegation of Hyper-V hosts in Active Directory as a manifest declares it.",
         discussion: ExitStatus.helpTable,
-        version: version,
+        version: BuildInfo.current.versionLine,
         subcommands: [
             Validate.self, Plan.self, Apply.self, Drift.self, Show.self, Whoami.self, Verify.self, Doctor.self,
             Import.self, Keygen.self,

@@ -95,7 +95,7 @@ extension Session {
         PlanDocument(
             plan,
             .init(
-                kcdctlVersion: Kcdctl.version, createdAt: Date(),
+                kcdctlVersion: BuildInfo.current.version, createdAt: Date(),
                 manifestPath: URL(fileURLWithPath: manifestPath).standardizedFileURL.path,
                 manifestSHA256: manifest.sha256 ?? "", manifestContent: manifest.source ?? "", uri: uri, baseDN: baseDN,
                 targets: targets))

@@ -64,7 +64,7 @@ import Testing
             try PlanDocument(
                 plan,
                 .init(
-                    kcdctlVersion: "test", createdAt: createdAt, manifestPath: manifestPath,
+                    kcdctlVersion: BuildInfo.current.version, createdAt: createdAt, manifestPath: manifestPath,
                     manifestSHA256: manifest.sha256 ?? "", manifestContent: manifest.source ?? "", uri: uri,
                     baseDN: baseDN,
                     targets: targets)

@@ -39,7 +39,7 @@ struct RefusedByDirectory: DirectoryResultError, CustomStringConvertible {
             identity: "u:CORP\\svc-kcd", boundAs: "svc-kcd@corp.example.com",
             directory: "ldaps://dc01.corp.example.com",
             baseDN: "DC=corp,DC=example,DC=com", manifestSHA256: Digest.sha256("manifest"),
-            planSHA256: Digest.sha256("plan"))
+            planSHA256: Digest.sha256("plan"), kcdctlVersion: "0.2.0")
         let time = Date(timeIntervalSince1970: 1_795_622_822)
         let lines = try Self.events().map {
             String(

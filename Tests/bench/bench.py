@@ -267,7 +267,7 @@ def markdown(res, table):
     return f"""# Performance
 
 Measured by `make bench` on {res['date']}: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, {m['os']};
-{m['samba']}; kcdctl {m['kcdctl']}. The DC runs on the same machine (loopback), so every figure includes the
+{m['samba']}; {m['kcdctl']}. The DC runs on the same machine (loopback), so every figure includes the
 DC's own work. Each time is the median of {res['repetitions']} runs of a whole process (start, TLS connect,
 bind, work, exit). Raw numbers: [performance.json](performance.json).
 

@@ -140,8 +140,10 @@ grep -E '^(Setting up|The following NEW)' "$run/apt.log" | sed 's/^/  /' >&2 || 
 
 step "kcdctl --version, the man page, the completions"
 want=$(dpkg-deb -f "$deb" Version)
-got=$(in_root kcdctl --version) || die "kcdctl --version failed in the root"
-[ "$got" = "$want" ] || die "kcdctl --version: '$got', the package is $want"
+line=$(in_root kcdctl --version) || die "kcdctl --version failed in the root"
+[[ "$line" =~ ^kcdctl\ ([^ ]+)\ \(commit\ [0-9a-f]{40}(-dirty)?,\ built\ [0-9T:Z-]+\)$ ]] ||
+  die "kcdctl --version: '$line', not 'kcdctl VERSION (commit COMMIT, built DATE)'"
+[ "${BASH_REMATCH[1]}" = "$want" ] || die "kcdctl --version: '$line', the package is $want"
 ok
 ! in_root ldd /usr/bin/kcdctl | grep -E 'not found|swift' >&2 || die "a library the binary needs is missing in the root"
 page=$(in_root man -w kcdctl) || die "man -w kcdctl found no page"

@@ -13,13 +13,16 @@ public struct ApplyRequest: Sendable {
     /// --verify-key: the public key a saved plan must be signed with.
     public var verifyKey: String?
     public var autoApprove: Bool
+    /// The kcdctl applying: a saved plan must be of a version it applies (docs/compatibility.md).
+    public var kcdctlVersion: String
 
     public init(
         planFile: String?, manifestFile: String?, targets: [String]?, maxAge: Double, verifyKey: String?,
-        autoApprove: Bool
+        autoApprove: Bool, kcdctlVersion: String = BuildInfo.current.version
     ) {
         (self.planFile, self.manifestFile, self.targets) = (planFile, manifestFile, targets)
         (self.maxAge, self.verifyKey, self.autoApprove) = (maxAge, verifyKey, autoApprove)
+        self.kcdctlVersion = kcdctlVersion
     }
 
     /// A saved plan was reviewed: that was the approval (as `terraform apply PLAN`). Only a plan made here and
@@ -56,7 +59,7 @@ public struct ApplyOutcome {
 /// the I/O: the connection, the prompt, signals and the terminal.
 public struct ApplyWorkflow {
     public let request: ApplyRequest
-    /// The saved plan, accepted (format, checksum, age, signature, manifest).
+    /// The saved plan, accepted (format, checksum, age, kcdctl version, signature, manifest).
     public let saved: PlanDocument?
     /// The manifest the plan is checked against and that names the directory: -f, or the one the plan embeds.
     public let manifest: Manifest
@@ -64,7 +67,15 @@ public struct ApplyWorkflow {
 
     /// Everything about a saved plan is checked here, before a connection is made or a credential is read.
     public init(_ request: ApplyRequest, now: Date) throws {
-        let saved = try request.planFile.map { try PlanDocument.load($0, maxAge: request.maxAge, now: now) }
+        let saved = try request.planFile.map { path in
+            let document = try PlanDocument.load(path, maxAge: request.maxAge, now: now)
+            do {
+                try document.checkCompatibility(kcdctl: request.kcdctlVersion)
+            } catch let error as PlanDocumentError {
+                throw UsageError("\(path): \(error); nothing was written")
+            }
+            return document
+        }
         if let file = request.manifestFile {
             manifest = try ManifestLoader.load(path: file)
             manifestPath = file
@@ -129,9 +140,12 @@ public struct ApplyWorkflow {
 extension AuditRecord.Context {
     /// The context of an apply of `document` (the saved plan, or the plan made in this run) in the directory at
     /// `uri` and `baseDN`.
-    public init(_ document: PlanDocument, uri: String, baseDN: String, identity: String, boundAs: String) {
+    public init(
+        _ document: PlanDocument, uri: String, baseDN: String, identity: String, boundAs: String,
+        kcdctlVersion: String = BuildInfo.current.version
+    ) {
         self.init(
             identity: identity, boundAs: boundAs, directory: uri, baseDN: baseDN,
-            manifestSHA256: document.manifest.sha256, planSHA256: document.sha256 ?? "")
+            manifestSHA256: document.manifest.sha256, planSHA256: document.sha256 ?? "", kcdctlVersion: kcdctlVersion)
     }
 }

@@ -15,10 +15,12 @@ public struct AuditRecord: Encodable, Sendable {
         public var manifestSHA256: String
         /// The saved plan's hash, or that of the plan made in this run.
         public var planSHA256: String
+        /// The kcdctl that writes (`kcdctl --version`'s version; the plan's maker is in the plan).
+        public var kcdctlVersion: String
 
         public init(
             identity: String, boundAs: String, directory: String, baseDN: String, manifestSHA256: String,
-            planSHA256: String
+            planSHA256: String, kcdctlVersion: String = BuildInfo.current.version
         ) {
             self.identity = identity
             self.boundAs = boundAs
@@ -26,6 +28,7 @@ public struct AuditRecord: Encodable, Sendable {
             self.baseDN = baseDN
             self.manifestSHA256 = manifestSHA256
             self.planSHA256 = planSHA256
+            self.kcdctlVersion = kcdctlVersion
         }
     }
 
@@ -42,6 +45,7 @@ public struct AuditRecord: Encodable, Sendable {
     var baseDN: String
     var manifestSHA256: String
     var planSHA256: String
+    var kcdctlVersion: String
     var host: String
     var dn: String
     var operations: [Operation]
@@ -79,6 +83,7 @@ public struct AuditRecord: Encodable, Sendable {
         self.time = PlanDocument.timestamp(time)
         (identity, boundAs, directory, baseDN) = (context.identity, context.boundAs, context.directory, context.baseDN)
         (manifestSHA256, planSHA256) = (context.manifestSHA256, context.planSHA256)
+        kcdctlVersion = context.kcdctlVersion
         (host, dn, self.result, self.message) = (change.host, change.dn, result, message)
         operations = change.operations.map {
             Operation(op: $0.kind.rawValue, attribute: $0.attribute, values: $0.values)
