@@ -286,36 +286,20 @@ import Testing
 
     // MARK: - 3. drift --all-dcs and doctor
 
-    let dc1 = ReplicaDomainController(host: "dc1.corp.example.com", site: "HQ")
-    let dc2 = ReplicaDomainController(host: "dc2.corp.example.com", site: "Branch")
-    let anyProtocol = workstation.union(.trustedToAuthForDelegation)
-
-    func values(to peer: String) -> [String] {
-        ["cifs/\(peer)", "cifs/\(peer).corp.example.com", "\(mvsms)/\(peer)", "\(mvsms)/\(peer).corp.example.com"]
-    }
-
-    var inSync: [ObservedComputer] {
-        [
-            computer("HV01", uac: anyProtocol, values: values(to: "HV02")),
-            computer("HV02", uac: anyProtocol, values: values(to: "HV01")),
-        ]
-    }
-
-    func read(_ dc: ReplicaDomainController, _ computers: [ObservedComputer]) -> DomainControllerReading {
-        DomainControllerReading(dc, snapshot: .init(computers: computers, spnMappings: SPNMappings()))
-    }
+    /// The DCs and hosts of the comparison's own tests.
+    let dcs = DomainControllerComparisonTests()
 
     /// FINDING (wrong result): HV01 has unconstrained delegation (0x80000) on every DC, and the DCs also disagree
     /// about one of its values (replication of an unrelated change in flight, or broken). HV01 leaves the drift
     /// entirely: exit 4 ("replication lagging") instead of 2, and kcdctl_drift_unconstrained_delegation_hosts 0. A
     /// host every DC read shows drifting is drift, whatever else they disagree about.
     @Test func aHostThatDriftsOnEveryDCIsDriftEvenWhenTheyDisagree() throws {
-        var dangerous = inSync
+        var dangerous = dcs.inSync
         dangerous[0].userAccountControl.insert(.trustedForDelegation)
         var lagging = dangerous
         lagging[0].allowedToDelegateTo.removeLast()
         let c = try DomainControllerComparison.compare(
-            [read(dc1, dangerous), read(dc2, lagging)],
+            [dcs.read(dcs.dc1, dangerous), dcs.read(dcs.dc2, lagging)],
             manifest: manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02"])), domain: Self.domain)
         #expect(c.domainControllers.allSatisfy { $0.plan?.changes.first?.removesUnconstrainedDelegation == true })
         #expect(c.status == .differs, "status \(c.status)")
@@ -332,17 +316,17 @@ import Testing
     @Test func oneDCsRefusedPlanDoesNotEndTheComparison() throws {
         var m = manifest(Cluster(name: "a", mode: .anyProtocol, hosts: ["HV01", "HV02"]))
         m.directory.valueLimit = 7  // 4 delegation values + 4 SPNs = 8 > 7 once a host needs a value
-        var lagging = inSync
+        var lagging = dcs.inSync
         lagging[0].allowedToDelegateTo.removeLast()
         #expect(throws: Never.self) {
             _ = try DomainControllerComparison.compare(
-                [read(dc1, inSync), read(dc2, lagging)], manifest: m, domain: Self.domain)
+                [dcs.read(dcs.dc1, dcs.inSync), dcs.read(dcs.dc2, lagging)], manifest: m, domain: Self.domain)
         }
         // A corrupt descriptor on the second DC only (the first reads fine).
-        var corrupt = inSync
+        var corrupt = dcs.inSync
         corrupt[0].allowedToActOnBehalf = [1, 2, 3]
         let rb = Self.rbcd("HV01", "HV02")
-        var fine = inSync.map { c -> ObservedComputer in
+        var fine = dcs.inSync.map { c -> ObservedComputer in
             var c = c
             c.objectSid = Self.sid(c.name == "HV01" ? 1101 : 1102)
             return c
@@ -355,7 +339,7 @@ import Testing
         fine[0].allowedToDelegateTo = []
         #expect(throws: Never.self) {
             _ = try DomainControllerComparison.compare(
-                [read(dc1, fine), read(dc2, corrupt)], manifest: rb, domain: Self.domain)
+                [dcs.read(dcs.dc1, fine), dcs.read(dcs.dc2, corrupt)], manifest: rb, domain: Self.domain)
         }
     }
 
