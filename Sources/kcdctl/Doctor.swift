@@ -38,17 +38,18 @@ extension Kcdctl {
             return KCDCore.Doctor.exitStatus(findings)
         }
 
-        /// Every DC the configuration partition lists, read and compared, or why they could not be listed.
-        func compareDomainControllers(_ session: Session) throws -> Result<DomainControllerComparison, ComparisonError>
-        {
-            let readings: [DomainControllerReading]
+        /// Every DC the configuration partition lists, read and compared, or why they could not be: information
+        /// only, never the end of the diagnosis (a plan the DC read first refuses, e.g. over the value budget, is
+        /// the drift finding's to report).
+        func compareDomainControllers(_ session: Session) -> Result<DomainControllerComparison, ComparisonError> {
             do {
-                readings = try session.readEveryDomainController(session.reconciliation.read())
+                let readings = try session.readEveryDomainController(session.reconciliation.read())
+                return .success(
+                    try DomainControllerComparison.compare(
+                        readings, manifest: session.manifest, domain: session.domain))
             } catch {
                 return .failure(ComparisonError(Session.describe(error)))
             }
-            return .success(
-                try DomainControllerComparison.compare(readings, manifest: session.manifest, domain: session.domain))
         }
     }
 }

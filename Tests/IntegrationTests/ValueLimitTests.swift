@@ -30,6 +30,11 @@ struct ValueLimit {
         let after = try dc.read(names)
         for name in names { #expect(after[name]?.usnChanged == before[name]?.usnChanged, "\(name) was written") }
 
+        // doctor still diagnoses: the budget is its error finding, not the end of the run.
+        let doctor = try kcdctl("doctor", "-f", manifest)
+        #expect(doctor.status == 1 && doctor.stderr.isEmpty, "\(doctor.stdout)\(doctor.stderr)")
+        #expect(doctor.stdout.contains("ERROR \(names[0]): would hold 8 values"), "\(doctor.stdout)")
+
         let validate = try kcdctl("validate", "-f", manifest, "--no-files")
         #expect(
             validate.status == 0 && validate.stderr.contains("exceeds directory.valueLimit (7)"), "\(validate.stderr)")

@@ -356,7 +356,7 @@ public enum Doctor {
         if let unlisted = evidence.facts.domainControllersUnlisted {
             return [
                 Finding(
-                    .info, "domain controllers", "the other DCs could not be listed: \(unlisted)",
+                    .info, "domain controllers", "the domain's DCs could not be listed and compared: \(unlisted)",
                     why: "only the DC read was checked; another may lack the delegation (replication)",
                     fix: "kcdctl drift --all-dcs once the configuration partition can be read")
             ]
